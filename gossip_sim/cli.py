@@ -1,0 +1,293 @@
+"""The ``gossip-sim`` command: a thin layer over :mod:`gossip_sim.scenario` and the registries.
+
+``gossip-sim [run options]`` runs one simulation (``gossip-sim --topology ring --agents 5``);
+``gossip-sim topologies``, ``gossip-sim compressors`` and ``gossip-sim algorithms`` list what
+the registries hold. A :class:`~gossip_sim.errors.GossipSimError` is printed as one line and the
+exit code is 2; a diverged run keeps its trace and exits with 1.
+
+Examples
+--------
+>>> main(["compressors"])  # doctest: +ELLIPSIS
+identity(precision=64)  No compression...
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gossip_sim import __version__, algorithms, compress, mixing, problems, topology
+from gossip_sim.errors import ConfigError, DivergenceError, GossipSimError
+from gossip_sim.scenario import RunConfig, execute, load_config
+from gossip_sim.trace import Trace
+
+__all__ = ["build_parser", "main"]
+
+_DEFAULTS = RunConfig()
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        if message.startswith("unrecognized arguments"):
+            flags = sorted(o for a in self._actions for o in a.option_strings if o.startswith("--"))
+            unknown = message.split(": ", 1)[1].split()[0].split("=")[0]
+            close = difflib.get_close_matches(unknown, flags, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            message = f"unknown flag {unknown}{hint}; valid: {', '.join(flags)}"
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _choices(registry: Any) -> str:
+    return ", ".join(registry.names())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of ``gossip-sim`` (run options; subcommands are listed in the epilog)."""
+    parser = _Parser(
+        prog="gossip-sim",
+        description="Simulate K agents gossiping compressed messages over a network: "
+        "accuracy, exact bits and simulated wall-clock time.",
+        epilog="subcommands: gossip-sim topologies [show NAME --agents K], gossip-sim "
+        "compressors, gossip-sim algorithms. Results: rounds.csv, agents.csv, links.csv, "
+        "summary.json, config.json, error.png in --out.",
+    )
+    parser.add_argument("--version", action="version", version=f"gossip-sim {__version__}")
+    net = parser.add_argument_group("network")
+    net.add_argument(
+        "--topology",
+        default=_DEFAULTS.topology,
+        help="topology name (with parameters, 'erdos-renyi:p=0.3'), catalogue "
+        "network or graph file; see 'gossip-sim topologies'",
+    )
+    net.add_argument(
+        "--agents", "-k", type=int, default=_DEFAULTS.agents, help="number of agents K"
+    )
+    net.add_argument(
+        "--links", default=_DEFAULTS.links, help="link profile: datacenter, lan, wan, edge"
+    )
+    net.add_argument("--latency", type=float, help="one-way latency of every link, seconds")
+    net.add_argument("--bandwidth", type=float, help="bandwidth of every link, bits/s")
+    net.add_argument("--nic-egress", type=float, help="every node's NIC egress rate, bits/s")
+    net.add_argument("--header-bits", type=int, default=0, help="wire overhead per message, bits")
+    net.add_argument(
+        "--compute-seconds",
+        type=float,
+        default=0.0,
+        help="modelled compute time per agent per round, seconds",
+    )
+    net.add_argument(
+        "--mixing",
+        default=_DEFAULTS.mixing,
+        help=f"mixing rule ({_choices(mixing.MIXING_RULES)}) or a W file",
+    )
+    alg = parser.add_argument_group("algorithm")
+    alg.add_argument(
+        "--algorithm", default=_DEFAULTS.algorithm, help=f"one of {_choices(algorithms.ALGORITHMS)}"
+    )
+    alg.add_argument(
+        "--compressor",
+        default=_DEFAULTS.compressor,
+        help="compressor spec, e.g. qsgd:s=16 or topk:k=0.1; see 'gossip-sim compressors'",
+    )
+    alg.add_argument("--gamma", type=float, help="CHOCO consensus step size (default: from theory)")
+    alg.add_argument(
+        "--problem", default=_DEFAULTS.problem, help=f"one of {_choices(problems.PROBLEMS)}"
+    )
+    alg.add_argument(
+        "--dim", "-d", type=int, default=_DEFAULTS.dim, help="dimension D of each vector"
+    )
+    alg.add_argument("--rounds", type=int, default=_DEFAULTS.rounds, help="most rounds to run")
+    alg.add_argument(
+        "--target",
+        type=float,
+        default=_DEFAULTS.target,
+        help="stop when the error reaches this value (0: run all rounds)",
+    )
+    alg.add_argument("--seed", type=int, default=_DEFAULTS.seed, help="seed of every random stream")
+    out = parser.add_argument_group("output")
+    out.add_argument(
+        "--config",
+        help="run the configuration in this JSON/TOML file (e.g. a "
+        "run's config.json); flags given explicitly override it",
+    )
+    out.add_argument("--out", "-o", help="output directory (default: ./gossip-sim-results/RUN)")
+    out.add_argument("--record-messages", action="store_true", help="also write messages.csv")
+    out.add_argument("--no-plot", action="store_true", help="do not draw error.png")
+    out.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    out.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    return parser
+
+
+def _config_from_args(args: argparse.Namespace, given: set[str]) -> RunConfig:
+    base = load_config(args.config).to_dict() if args.config else RunConfig().to_dict()
+    for key in base:
+        if key in given or not args.config:
+            base[key] = getattr(args, key)
+    if base["target"] == 0:
+        base["target"] = None
+    return RunConfig.from_dict(base)
+
+
+def _given_flags(argv: Sequence[str]) -> set[str]:
+    return (
+        {a[2:].split("=")[0].replace("-", "_") for a in argv if a.startswith("--")}
+        | ({"agents"} if "-k" in argv else set())
+        | ({"dim"} if "-d" in argv else set())
+    )
+
+
+def _progress(args: argparse.Namespace, rounds: int) -> Any:
+    if args.quiet or args.json or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=rounds, unit="round", delay=0.5, file=sys.stderr, leave=False)
+
+
+def run_command(argv: Sequence[str]) -> int:
+    """Run one simulation from command-line flags; return the exit code."""
+    args = build_parser().parse_args(argv)
+    config = _config_from_args(args, _given_flags(argv))
+    out = Path(args.out) if args.out else Path("gossip-sim-results") / config.slug()
+    bar = _progress(args, config.rounds)
+
+    def tick(record: Any) -> None:
+        if bar is not None and record.round > 0:
+            bar.update(1)
+            bar.set_postfix(error=f"{record.error:.2e}", refresh=False)
+
+    code = 0
+    try:
+        trace = execute(config, on_round=tick)
+    except DivergenceError as exc:
+        trace, code = exc.trace, 1  # type: ignore[assignment]
+        print(f"gossip-sim: {exc}", file=sys.stderr)
+    finally:
+        if bar is not None:
+            bar.close()
+    trace.write(out)
+    if not args.no_plot:
+        from gossip_sim.report.plots import save_run_figure
+
+        save_run_figure(trace, out / "error.png", title=f"{config.algorithm} on {config.topology}")
+    _report(trace, config, out, args)
+    return code
+
+
+def _report(trace: Trace, config: RunConfig, out: Path, args: argparse.Namespace) -> None:
+    summary = {**trace.summary(), "output": str(out.resolve())}
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    elif not args.quiet:
+        print(format_summary(summary, config))
+
+
+def format_summary(summary: dict[str, Any], config: RunConfig) -> str:
+    """Return the short human-readable summary of a run."""
+    s = summary
+    per_round = s["total_bits"] / max(s["rounds"], 1)
+    lines = [
+        f"gossip-sim: {s['algorithm']} on {config.topology} ({s['agents']} agents, "
+        f"{s['links']} links, '{config.links}' link profile)",
+        f"  mixing        {config.mixing}, spectral gap {s['spectral_gap']:.4g}",
+        f"  compressor    {s.get('compressor', '-')}"
+        + (f", omega {s['omega']:.3g}, gamma {s['gamma']:.3g}" if "gamma" in s else ""),
+        f"  problem       {config.problem}, dimension {config.dim}",
+        f"  rounds        {s['rounds']} ({s['status']})",
+        f"  error         {s['final_error']:.3e} (started at {s['initial_error']:.3e}), "
+        f"consensus error {s['final_consensus_error']:.3e}",
+        f"  bits          {s['total_bits']:,} in {s['total_messages']:,} messages "
+        f"({per_round:,.0f} per round)",
+        f"  time          {s['simulated_time_s']:.6g} s simulated",
+        f"  results       {s['output']}",
+    ]
+    return "\n".join(lines)
+
+
+def list_command(argv: Sequence[str]) -> int:
+    """Print a registry listing (``topologies``, ``compressors``, ``algorithms``, ``problems``)."""
+    kind, rest = argv[0], list(argv[1:])
+    if kind == "topologies" and rest[:1] == ["show"]:
+        return topology_show(rest[1:])
+    if rest:
+        raise ConfigError(f"'gossip-sim {kind}' takes no arguments (got {' '.join(rest)})")
+    sections = {
+        "topologies": [("topologies", topology.TOPOLOGIES), ("mixing rules", mixing.MIXING_RULES)],
+        "compressors": [("compressors", compress.COMPRESSORS)],
+        "algorithms": [("algorithms", algorithms.ALGORITHMS)],
+        "problems": [("problems", problems.PROBLEMS)],
+    }[kind]
+    for title, registry in sections:
+        if len(sections) > 1:
+            print(f"{title}:")
+        for entry in registry.entries():
+            print(("  " if len(sections) > 1 else "") + entry.describe())
+    if kind == "topologies":
+        print("catalogue:\n  " + ", ".join(topology.catalogue_names()))
+        print("link profiles:\n  " + ", ".join(topology.LINK_PROFILES))
+    return 0
+
+
+def topology_show(argv: Sequence[str]) -> int:
+    """``gossip-sim topologies show NAME --agents K [--draw FILE.png]``."""
+    parser = _Parser(prog="gossip-sim topologies show")
+    parser.add_argument("name")
+    parser.add_argument("--agents", "-k", type=int)
+    parser.add_argument("--links", default="datacenter")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--draw", help="save a drawing of the graph to this PNG file")
+    args = parser.parse_args(argv)
+    graph = topology.build(args.name, args.agents, links=args.links, seed=args.seed)
+    facts = topology.describe(graph)
+    for key, value in facts.items():
+        print(f"{key:<16}{value}")
+    print("spectral gap per mixing rule:")
+    for rule in mixing.MIXING_RULES.names():
+        try:
+            gap = mixing.spectral_gap(mixing.mixing_matrix(rule, graph))
+        except GossipSimError as exc:
+            print(f"  {rule:<22}n/a ({exc})")
+        else:
+            print(f"  {rule:<22}{gap:.6g}")
+    if args.draw:
+        _draw(graph, args.draw)
+    return 0
+
+
+def _draw(graph: Any, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gossip_sim.report.graph import draw_graph
+
+    ax = draw_graph(graph, mixing.mixing_matrix("metropolis-hastings", graph))
+    ax.figure.savefig(path, dpi=100)
+    plt.close(ax.figure)
+    print(f"drawing         {Path(path).resolve()}")
+
+
+_SUBCOMMANDS = {"topologies", "compressors", "algorithms", "problems"}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``gossip-sim`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in _SUBCOMMANDS:
+            return list_command(argv)
+        if argv and argv[0] == "run":
+            argv = argv[1:]
+        return run_command(argv)
+    except GossipSimError as exc:
+        print(f"gossip-sim: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,332 @@
+"""Drive an algorithm over the SimPy network, round by round, and record the trace.
+
+This is the one module that knows both SimPy and the algorithms. Each agent is a SimPy process::
+
+    for round t = 0, 1, ...:
+        compute (modelled time), then for each phase of the round:
+            send this phase's messages (each through :class:`~gossip_sim.network.Network`)
+            wait until all of this phase's inbound messages have arrived
+
+so an agent starts round t+1 as soon as its own round-t messages are in, not at a global
+barrier. The values of round t do not depend on arrival times (the rounds are synchronous), so
+they are computed for all agents at once, on ``(K, D)`` arrays, the first time any agent reaches
+round t. The time of round t in the trace is when its last agent finished it.
+
+Examples
+--------
+>>> import networkx as nx
+>>> g = gs.topology.build("ring", 5, links="lan")
+>>> W = gs.mixing.mixing_matrix("uniform", g)
+>>> problem = gs.problems.create("consensus", n_agents=5, dim=4)
+>>> alg = gs.algorithms.create("exact-gossip", g, W, problem)
+>>> trace = run(alg, g, rounds=10)
+>>> trace.final.round, trace.final.cumulative_bits  # 10 rounds x 10 messages x 4 float64
+(10, 25600)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+from gossip_sim.algorithms.base import Algorithm, Exchange, RoundResult
+from gossip_sim.errors import ConfigError, DivergenceError
+from gossip_sim.network import Message, Network
+from gossip_sim.problems.base import consensus_error
+from gossip_sim.trace import RoundRecord, Trace
+
+__all__ = ["ComputeModel", "run"]
+
+
+@dataclass(frozen=True)
+class ComputeModel:
+    """How long an agent computes before it sends in each round.
+
+    time = ``seconds`` + flops / ``flops_per_second`` (the flops an algorithm reports for the
+    round; the second term is 0 when either is unknown).
+
+    Examples
+    --------
+    >>> ComputeModel(seconds=0.001).duration(None)
+    0.001
+    """
+
+    seconds: float = 0.0
+    flops_per_second: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.seconds < 0:
+            raise ConfigError(f"compute seconds = {self.seconds} is not valid; give 0 or more")
+        if self.flops_per_second is not None and self.flops_per_second <= 0:
+            raise ConfigError(f"flops_per_second = {self.flops_per_second} must be positive")
+
+    def duration(self, flops: float | None) -> float:
+        """Return the modelled compute time for ``flops`` operations."""
+        if flops is None or self.flops_per_second is None:
+            return self.seconds
+        return self.seconds + flops / self.flops_per_second
+
+
+class _Phase:
+    """One exchange as the agents see it: outgoing messages by sender, inbound counts."""
+
+    __slots__ = ("outgoing", "remaining", "waiters")
+
+    def __init__(self, exchange: Exchange, n_agents: int) -> None:
+        order = np.argsort(exchange.src, kind="stable")
+        src, dst, nbits = exchange.src[order], exchange.dst[order], exchange.nbits[order]
+        bounds = np.searchsorted(src, np.arange(n_agents + 1)).tolist()
+        dst_list, nbits_list = dst.tolist(), nbits.tolist()
+        self.outgoing = [
+            list(zip(dst_list[a:b], nbits_list[a:b], strict=True)) for a, b in pairwise(bounds)
+        ]
+        self.remaining: list[int] = np.bincount(dst, minlength=n_agents).tolist()
+        self.waiters: dict[int, simpy.Event] = {}
+
+
+class _Round:
+    """The engine's bookkeeping of one round."""
+
+    __slots__ = ("compute", "finish", "phases", "unfinished")
+
+    def __init__(self, result: RoundResult, n_agents: int, model: ComputeModel) -> None:
+        self.phases = [_Phase(ex, n_agents) for ex in result.exchanges]
+        flops = result.compute
+        self.compute = [
+            model.duration(None if flops is None else float(f))
+            for f in (flops if flops is not None else [None] * n_agents)
+        ]
+        self.finish = np.zeros(n_agents)
+        self.unfinished = n_agents
+
+
+class _Run:
+    """State of one engine run (see :func:`run`)."""
+
+    def __init__(self, algorithm: Algorithm, graph: nx.Graph, options: dict[str, Any]) -> None:
+        self.algorithm = algorithm
+        self.problem = getattr(algorithm, "problem", None)
+        self.k = graph.number_of_nodes()
+        self.env = simpy.Environment()
+        self.network = Network(
+            self.env,
+            graph,
+            header_bits=options["header_bits"],
+            record_messages=options["record_messages"],
+        )
+        self.max_rounds, self.target = options["rounds"], options["target"]
+        self.divergence_factor = options["divergence_factor"]
+        self.model: ComputeModel = options["compute"]
+        self.on_round: Callable[[RoundRecord], None] | None = options["on_round"]
+        self.active: dict[int, _Round] = {}
+        self.computed = 0
+        self.last: int | None = None if self.max_rounds > 0 else -1
+        self.status = "rounds exhausted"
+        self.records: list[RoundRecord] = []
+        self.sent: list[NDArray[np.int64]] = [np.zeros(self.k, dtype=np.int64)]
+        self.received: list[NDArray[np.int64]] = [np.zeros(self.k, dtype=np.int64)]
+        self.finish: list[NDArray[np.float64]] = [np.zeros(self.k)]
+        self.pending: dict[int, tuple[RoundResult, float, float]] = {}
+        self.values = algorithm.values0
+        self._record_start()
+
+    def _error(self, values: NDArray[np.float64]) -> float:
+        return (
+            float(self.problem.error(values))
+            if self.problem is not None
+            else consensus_error(values)
+        )
+
+    def _record_start(self) -> None:
+        error = self._error(self.values)
+        self.initial_error = error
+        self.records.append(RoundRecord(0, 0.0, 0, 0, 0, consensus_error(self.values), error))
+        if self.on_round:
+            self.on_round(self.records[0])
+
+    def round(self, t: int) -> _Round | None:
+        """Return round ``t``'s bookkeeping, computing the round if no agent reached it before."""
+        if self.last is not None and t > self.last:
+            return None
+        if t not in self.active:
+            self._compute(t)
+            if self.last is not None and t > self.last:
+                return None
+        return self.active[t]
+
+    def _compute(self, t: int) -> None:
+        assert t == self.computed, "rounds are computed in order"
+        result = self.algorithm.step(t)
+        self.computed += 1
+        values = result.values
+        if not np.all(np.isfinite(values)):
+            self._stop(t - 1, f"diverged: round {t + 1} produced NaN or inf")
+            return
+        error = self._error(values)
+        if error > self.divergence_factor * max(self.initial_error, 1e-300):
+            self._stop(
+                t - 1,
+                f"diverged: error {error:.3g} at round {t + 1} exceeds "
+                f"{self.divergence_factor:g} x the initial error {self.initial_error:.3g}",
+            )
+            return
+        self.active[t] = _Round(result, self.k, self.model)
+        self.pending[t] = (result, consensus_error(values), error)
+        self.values = values
+        if self.target is not None and error <= self.target:
+            self._stop(t, "target reached")
+        elif t + 1 >= self.max_rounds:
+            self._stop(t, "rounds exhausted")
+
+    def _stop(self, last: int, status: str) -> None:
+        self.last, self.status = last, status
+
+    def agent(self, i: int) -> Generator[simpy.Event, Any, None]:
+        """Play agent ``i``: the SimPy process that sends, waits and finishes its rounds."""
+        t = 0
+        while (state := self.round(t)) is not None:
+            if state.compute[i] > 0:
+                yield self.env.timeout(state.compute[i])
+            for p, phase in enumerate(state.phases):
+                for dst, nbits in phase.outgoing[i]:
+                    self.network.send(Message(i, dst, nbits, t, p), self._arrived)
+                if phase.remaining[i] > 0:
+                    event = phase.waiters[i] = self.env.event()
+                    yield event
+            self._finished(t, i)
+            t += 1
+
+    def _arrived(self, message: Message) -> None:
+        phase = self.active[message.round].phases[message.phase]
+        phase.remaining[message.dst] -= 1
+        if phase.remaining[message.dst] == 0 and message.dst in phase.waiters:
+            phase.waiters.pop(message.dst).succeed()
+
+    def _finished(self, t: int, i: int) -> None:
+        state = self.active[t]
+        state.finish[i] = self.env.now
+        state.unfinished -= 1
+        if state.unfinished == 0:
+            self._close_round(t, state)
+
+    def _close_round(self, t: int, state: _Round) -> None:
+        result, cons, error = self.pending.pop(t)
+        del self.active[t]
+        exchanges = result.exchanges
+        bits = sum(ex.total_bits for ex in exchanges)
+        messages = sum(len(ex.nbits) for ex in exchanges)
+        sent = sum((np.bincount(ex.src, ex.nbits, self.k) for ex in exchanges), np.zeros(self.k))
+        received = sum(
+            (np.bincount(ex.dst, ex.nbits, self.k) for ex in exchanges), np.zeros(self.k)
+        )
+        self.sent.append(np.asarray(sent, dtype=np.int64))
+        self.received.append(np.asarray(received, dtype=np.int64))
+        self.finish.append(state.finish)
+        previous = self.records[-1]
+        record = RoundRecord(
+            t + 1,
+            float(state.finish.max()),
+            bits,
+            previous.cumulative_bits + bits,
+            messages,
+            cons,
+            error,
+        )
+        self.records.append(record)
+        if self.on_round:
+            self.on_round(record)
+
+    def execute(self, config: dict[str, Any]) -> Trace:
+        """Run the simulation to the end and return the trace."""
+        for i in range(self.k):
+            self.env.process(self.agent(i))
+        self.env.run()
+        counter = getattr(self.env, "_eid", None)  # SimPy numbers every event it schedules
+        events = next(counter) if counter is not None else None
+        net = self.network
+        links = [
+            (src, dst, int(net.link_messages[j]), int(net.link_bits[j]), float(net.link_busy[j]))
+            for (src, dst), j in sorted(net.link_index.items())
+        ]
+        trace = Trace(
+            config=config,
+            rounds=self.records,
+            agent_bits_sent=np.vstack(self.sent),
+            agent_bits_received=np.vstack(self.received),
+            agent_finish=np.vstack(self.finish),
+            links=links,
+            messages=net.records,
+            status=self.status,
+            details={**self.algorithm.describe(), "simpy_events": events},
+            final_values=self.values,
+        )
+        if self.status.startswith("diverged"):
+            raise DivergenceError(f"the run {self.status}; the trace up to then is kept", trace)
+        return trace
+
+
+def run(
+    algorithm: Algorithm,
+    graph: nx.Graph,
+    *,
+    rounds: int = 100,
+    target: float | None = None,
+    compute: ComputeModel | None = None,
+    header_bits: int = 0,
+    record_messages: bool = False,
+    divergence_factor: float = 1e8,
+    on_round: Callable[[RoundRecord], None] | None = None,
+    config: dict[str, Any] | None = None,
+) -> Trace:
+    """Run ``algorithm`` on ``graph``'s network for ``rounds`` rounds or until ``target``.
+
+    Parameters
+    ----------
+    algorithm : Algorithm
+        A constructed algorithm (see :mod:`gossip_sim.algorithms`).
+    graph : networkx.Graph
+        The topology with link attributes (see :func:`gossip_sim.topology.build`).
+    rounds : int
+        The most rounds to run.
+    target : float, optional
+        Stop after the first round whose error is at most ``target``.
+    compute : ComputeModel, optional
+        The agents' compute time per round (default: none).
+    header_bits : int
+        Per-message header overhead on the wire (takes time; not counted as payload bits).
+    record_messages : bool
+        Keep every message's timing in ``trace.messages``.
+    divergence_factor : float
+        Stop as diverged when the error exceeds this multiple of the initial error.
+    on_round : callable, optional
+        Called with each :class:`~gossip_sim.trace.RoundRecord` as it completes (progress bars).
+    config : dict, optional
+        The resolved configuration to store in the trace.
+
+    Raises
+    ------
+    DivergenceError
+        When values become NaN/inf or the error grows past the bound; ``.trace`` holds the
+        rounds up to then.
+    """
+    if rounds < 0:
+        raise ConfigError(f"rounds = {rounds} is not valid; give 0 or more")
+    if target is not None and not target >= 0:
+        raise ConfigError(f"target = {target} is not valid; give a non-negative error")
+    options = {
+        "rounds": rounds,
+        "target": target,
+        "compute": compute or ComputeModel(),
+        "header_bits": header_bits,
+        "record_messages": record_messages,
+        "divergence_factor": divergence_factor,
+        "on_round": on_round,
+    }
+    return _Run(algorithm, graph, options).execute(config or {})

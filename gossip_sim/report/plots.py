@@ -1,0 +1,61 @@
+"""Plots of a run's trace; each draws onto an ``ax`` you may pass and returns the Axes.
+
+Examples
+--------
+>>> trace = gs.scenario.execute(gs.scenario.RunConfig(agents=4, dim=5, rounds=5, topology="ring"))
+>>> ax = plot_error(trace, x="bits")
+>>> ax.get_xlabel()
+'bits sent (whole network)'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gossip_sim.trace import Trace
+
+__all__ = ["plot_error", "save_run_figure"]
+
+_AXES = {
+    "bits": ("cumulative_bits", "bits sent (whole network)"),
+    "time": ("time_s", "simulated time (s)"),
+    "round": ("round", "round"),
+}
+
+
+def plot_error(trace: Trace, x: str = "bits", ax: Any = None, label: str | None = None) -> Any:
+    """Plot the problem's error (log scale) against ``x``: ``"bits"``, ``"time"`` or ``"round"``."""
+    import matplotlib.pyplot as plt
+
+    if x not in _AXES:
+        raise ValueError(f"x = {x!r} is not valid; use one of {', '.join(_AXES)}")
+    if ax is None:
+        _, ax = plt.subplots()
+    column, xlabel = _AXES[x]
+    error = trace.column("error")
+    positive = error > 0
+    ax.plot(trace.column(column)[positive], error[positive], label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(trace.details.get("error_name", "error"))
+    ax.grid(True, which="both", alpha=0.3)
+    return ax
+
+
+def save_run_figure(trace: Trace, path: str | Path, title: str = "") -> Path:
+    """Save a two-panel PNG of error vs bits and error vs simulated time; return its path."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    plot_error(trace, "bits", left)
+    plot_error(trace, "time", right)
+    if title:
+        fig.suptitle(title)
+    out = Path(path)
+    fig.savefig(out, dpi=100, metadata={"Software": None})
+    plt.close(fig)
+    return out

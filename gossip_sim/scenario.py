@@ -1,0 +1,181 @@
+"""One run's configuration: validated, resolved, written beside the results, and run.
+
+The command line and scenario files both end here: :meth:`RunConfig.from_dict` refuses a key
+that does not exist (naming it and the closest valid key), :func:`execute` builds the topology,
+mixing matrix, problem and algorithm and runs the engine. ``config.json`` in a run's output
+directory is :meth:`RunConfig.to_dict`, so ``gossip-sim --config DIR/config.json`` repeats the
+run exactly.
+
+Examples
+--------
+>>> cfg = RunConfig.from_dict({"topology": "ring", "agents": 6, "rounds": 5, "dim": 8})
+>>> trace = execute(cfg)
+>>> trace.final.round
+5
+>>> RunConfig.from_dict({"agent": 5})
+Traceback (most recent call last):
+...
+gossip_sim.errors.ConfigError: unknown setting 'agent'; valid: ... (did you mean 'agents'?)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gossip_sim import algorithms, compress, engine, mixing, problems, topology
+from gossip_sim._random import as_seed
+from gossip_sim.errors import ConfigError
+from gossip_sim.trace import Trace
+
+__all__ = ["RunConfig", "Setup", "build", "execute", "load_config"]
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines a run (see ``gossip-sim --help`` for each field)."""
+
+    topology: str = "ring"
+    agents: int = 5
+    links: str = "datacenter"
+    latency: float | None = None
+    bandwidth: float | None = None
+    nic_egress: float | None = None
+    header_bits: int = 0
+    compute_seconds: float = 0.0
+    mixing: str = "metropolis-hastings"
+    algorithm: str = "choco-gossip"
+    compressor: str = "qsgd:s=16,scaled=true"
+    gamma: float | None = None
+    problem: str = "consensus"
+    dim: int = 100
+    rounds: int = 1000
+    target: float | None = 1e-8
+    seed: int = 0
+    record_messages: bool = False
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
+        """Build a configuration from a dict, refusing unknown keys and wrong types."""
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        for key in data:
+            if key not in fields:
+                close = difflib.get_close_matches(key, list(fields), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ConfigError(f"unknown setting {key!r}; valid: {', '.join(fields)}{hint}")
+        values = {key: _check_type(key, value, fields[key].type) for key, value in data.items()}
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the configuration as a plain dict (what ``config.json`` holds)."""
+        return dataclasses.asdict(self)
+
+    def slug(self) -> str:
+        """Return a short folder name for this run, e.g. ``ring-5-choco-gossip-seed0``."""
+        name = Path(self.topology).stem if "/" in self.topology else self.topology.split(":")[0]
+        return f"{name}-{self.agents}-{self.algorithm.split(':')[0]}-seed{self.seed}"
+
+
+_TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
+
+
+def _check_type(key: str, value: Any, annotation: str) -> Any:
+    if value is None and "None" in annotation:
+        return None
+    kind = annotation.split(" | ")[0]
+    allowed = _TYPES[kind]
+    if (isinstance(value, bool) and kind != "bool") or not isinstance(value, allowed):
+        raise ConfigError(f"setting {key!r} = {value!r} is not valid; give a {kind}")
+    return float(value) if kind == "float" else value
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read a run configuration from a JSON or TOML file (e.g. a run's ``config.json``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "run.toml"
+    >>> _ = p.write_text('topology = "torus"' + chr(10) + 'agents = 9')
+    >>> load_config(p).agents
+    9
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"configuration file {str(file)!r} does not exist")
+    text = file.read_text()
+    try:
+        data = tomllib.loads(text) if file.suffix == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"cannot read {file}: {exc}") from None
+    return RunConfig.from_dict(data)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The objects a configuration resolves to."""
+
+    graph: Any
+    W: Any
+    problem: Any
+    algorithm: Any
+
+
+def build(config: RunConfig) -> Setup:
+    """Resolve a configuration into the graph, W, problem and algorithm of the run."""
+    overrides = {
+        key: value
+        for key, value in (
+            ("latency", config.latency),
+            ("bandwidth", config.bandwidth),
+            ("nic_egress", config.nic_egress),
+        )
+        if value is not None
+    }
+    graph = topology.build(
+        config.topology, config.agents, links=config.links, seed=config.seed, **overrides
+    )
+    W = mixing.mixing_matrix(config.mixing, graph)
+    problem = problems.create(
+        config.problem, n_agents=graph.number_of_nodes(), dim=config.dim, seed=config.seed
+    )
+    extra: dict[str, Any] = {"compressor": compress.create(config.compressor), "seed": config.seed}
+    if config.gamma is not None:
+        extra["gamma"] = config.gamma
+    algorithm = algorithms.create(config.algorithm, graph, W, problem, **extra)
+    return Setup(graph, W, problem, algorithm)
+
+
+def execute(config: RunConfig, *, on_round: Any = None) -> Trace:
+    """Run the configuration and return its trace (see :func:`gossip_sim.engine.run`)."""
+    config = dataclasses.replace(config, seed=as_seed(config.seed))
+    setup = build(config)
+    trace = engine.run(
+        setup.algorithm,
+        setup.graph,
+        rounds=config.rounds,
+        target=config.target,
+        compute=engine.ComputeModel(seconds=config.compute_seconds),
+        header_bits=config.header_bits,
+        record_messages=config.record_messages,
+        on_round=on_round,
+        config=config.to_dict(),
+    )
+    trace.details.update(network_details(setup))
+    return trace
+
+
+def network_details(setup: Setup) -> dict[str, Any]:
+    """Return the facts of the network a summary shows (agents, links, spectral gap)."""
+    graph = setup.graph
+    return {
+        "agents": graph.number_of_nodes(),
+        "links": graph.number_of_edges(),
+        "spectral_gap": mixing.spectral_gap(setup.W),
+        "error_name": setup.problem.error_name,
+    }

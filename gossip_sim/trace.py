@@ -1,0 +1,139 @@
+"""What a run records, and the tidy files it writes.
+
+A :class:`Trace` holds one :class:`RoundRecord` per round (round 0 is the start, before any
+message), the bits each agent sent and the time it finished each round, per-link totals, and
+optionally every message's :class:`~gossip_sim.network.MessageRecord`. :meth:`Trace.write`
+produces files pandas reads directly (``pd.read_csv(dir / "rounds.csv")``):
+
+==================  ======================================================================
+``rounds.csv``      one row per round: round, time_s, bits, cumulative_bits, messages,
+                    consensus_error, error
+``agents.csv``      one row per (round, agent): bits_sent, bits_received, finish_time_s
+``links.csv``       one row per link direction: src, dst, messages, bits, busy_time_s
+``messages.csv``    one row per message (only when messages were recorded)
+``summary.json``    the final figures and why the run stopped
+``config.json``     the resolved configuration, enough to rerun the run exactly
+==================  ======================================================================
+
+Examples
+--------
+>>> t = Trace(config={}, rounds=[RoundRecord(0, 0.0, 0, 0, 0, 1.0, 1.0)])
+>>> t.final.error
+1.0
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gossip_sim.network import MessageRecord
+
+__all__ = ["ROUND_FIELDS", "RoundRecord", "Trace"]
+
+
+class RoundRecord(NamedTuple):
+    """The state of the run after ``round`` rounds (times in simulated seconds)."""
+
+    round: int
+    time_s: float  # when the last agent finished this round (SimPy's clock)
+    bits: int  # payload bits of this round's messages, each counted once per receiver
+    cumulative_bits: int  # bits of rounds 1..round
+    messages: int  # messages of this round
+    consensus_error: float  # (1/K) Σ_i ‖x_i − x̄‖²
+    error: float  # the problem's error measure
+
+
+ROUND_FIELDS = RoundRecord._fields
+
+
+@dataclass
+class Trace:
+    """Everything a run recorded; see the module docstring for the files it writes."""
+
+    config: dict[str, Any]
+    rounds: list[RoundRecord] = field(default_factory=list)
+    agent_bits_sent: NDArray[np.int64] | None = None  # (rounds + 1, K)
+    agent_bits_received: NDArray[np.int64] | None = None  # (rounds + 1, K)
+    agent_finish: NDArray[np.float64] | None = None  # (rounds + 1, K)
+    links: list[tuple[int, int, int, int, float]] = field(default_factory=list)
+    messages: list[MessageRecord] | None = None
+    status: str = "rounds exhausted"
+    details: dict[str, Any] = field(default_factory=dict)
+    final_values: NDArray[np.float64] | None = None
+
+    @property
+    def final(self) -> RoundRecord:
+        """The last round's record."""
+        return self.rounds[-1]
+
+    def column(self, name: str) -> NDArray[Any]:
+        """Return one field of every round as an array, e.g. ``trace.column("error")``."""
+        return np.array([getattr(r, name) for r in self.rounds])
+
+    def summary(self) -> dict[str, Any]:
+        """Return the final figures of the run as a JSON-ready dict."""
+        last = self.final
+        return {
+            "status": self.status,
+            "rounds": last.round,
+            "final_error": last.error,
+            "final_consensus_error": last.consensus_error,
+            "initial_error": self.rounds[0].error,
+            "total_bits": last.cumulative_bits,
+            "total_messages": int(sum(r.messages for r in self.rounds)),
+            "simulated_time_s": last.time_s,
+            **self.details,
+        }
+
+    def write(self, directory: str | Path) -> Path:
+        """Write the trace files into ``directory`` (created if needed) and return it."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        _write_csv(out / "rounds.csv", ROUND_FIELDS, self.rounds)
+        if self.agent_bits_sent is not None:
+            _write_csv(out / "agents.csv", _AGENT_FIELDS, self._agent_rows())
+        _write_csv(out / "links.csv", _LINK_FIELDS, self.links)
+        if self.messages is not None:
+            _write_csv(out / "messages.csv", MessageRecord._fields, self.messages)
+        _write_json(out / "summary.json", self.summary())
+        _write_json(out / "config.json", self.config)
+        return out
+
+    def _agent_rows(self) -> list[tuple[int, int, int, int, float]]:
+        sent, received, finish = self.agent_bits_sent, self.agent_bits_received, self.agent_finish
+        assert sent is not None and received is not None and finish is not None
+        return [
+            (t, i, int(sent[t, i]), int(received[t, i]), float(finish[t, i]))
+            for t in range(sent.shape[0])
+            for i in range(sent.shape[1])
+        ]
+
+
+_AGENT_FIELDS = ("round", "agent", "bits_sent", "bits_received", "finish_time_s")
+_LINK_FIELDS = ("src", "dst", "messages", "bits", "busy_time_s")
+
+
+def _write_csv(path: Path, header: tuple[str, ...], rows: Any) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, default=_jsonable) + "\n")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return repr(value)
