@@ -43,7 +43,7 @@ def test_choco_gossip_matches_reference(name, spec):
     alg = ChocoGossip(graph, W, problem, compressor, gamma=0.4, seed=11)
     trace = run(alg, graph, rounds=12)
     history, bits = ref.choco_gossip(
-        graph, W, problem.initial(), compressor, 0.4, 12, seed=11, shared_seeds=alg.shared_seeds
+        graph, W, problem.initial(), compressor, 0.4, 12, seed=11, shared_seed=alg.shared_seed
     )
     np.testing.assert_allclose(trace.final_values, history[-1], rtol=0, atol=1e-12)
     assert trace.column("bits")[1:].tolist() == bits

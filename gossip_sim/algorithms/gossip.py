@@ -121,6 +121,11 @@ class ChocoGossip:
         self.x = self.problem.initial()
         k, d = self.x.shape
         self.omega = float(self.compressor.omega(d))
+        if self.omega <= 0:
+            raise ConfigError(
+                f"choco-gossip: compressor {self.compressor!r} is not a contraction (omega = 0); "
+                "use a CHOCO form such as qsgd:s=16,scaled=true, topk, randk or sign"
+            )
         if self.gamma is None:
             self.gamma = (
                 choco_gamma(spectral_gap(self.W), mixing_beta(self.W), self.omega) if k > 1 else 1.0
@@ -130,9 +135,9 @@ class ChocoGossip:
                 f"choco-gossip: gamma = {self.gamma} is not valid; give 0 < gamma <= 1"
             )
         self.x_hat = np.zeros_like(self.x)
-        self.state = self.compressor.init(
-            self.x.shape, seed=int(stream(self.seed, "shared").integers(2**63))
-        )
+        #: The seed sender and receiver share (random-k indices); agent i's rows use it with i.
+        self.shared_seed = int(stream(self.seed, "shared").integers(2**63))
+        self.state = self.compressor.init(self.x.shape, seed=self.shared_seed)
         self.rngs = compress_streams(self.seed, k)
 
     @property

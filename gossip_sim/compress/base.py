@@ -91,16 +91,22 @@ class Compressor(Protocol):
         """Contraction constant: E‖C(x) − x‖² ≤ (1 − ω)‖x‖² for vectors of dimension ``dim``."""
         ...
 
-    def init(self, shape: tuple[int, int], seed: int = 0) -> Any:
+    def init(self, shape: tuple[int, int], seed: int = 0, agents: Any = None) -> Any:
         """Return the state sender and receiver share before the first message.
 
         ``seed`` is a seed both ends know (derived from the run's seed); compressors whose
-        randomness the receiver must replay (random-k indices) keep it in their state.
+        randomness the receiver must replay (random-k indices, the sketch B) keep it in their
+        state. ``agents`` names the sending agent of each row (default ``range(K)``), so that a
+        one-row state for agent i replays exactly row i of the batched state.
         """
         ...
 
-    def encode(self, x: Stack, state: Any, rng: np.random.Generator) -> tuple[PayloadBatch, Any]:
-        """Encode each row of ``x`` to a payload; return the batch and the sender's next state."""
+    def encode(self, x: Stack, state: Any, rng: Any) -> tuple[PayloadBatch, Any]:
+        """Encode each row of ``x`` to a payload; return the batch and the sender's next state.
+
+        ``rng`` is one :class:`numpy.random.Generator` for the whole stack, or one per row
+        (the engine passes each agent's own stream); deterministic compressors ignore it.
+        """
         ...
 
     def decode(self, batch: PayloadBatch, state: Any) -> tuple[Stack, Any]:

@@ -42,11 +42,11 @@ class Identity:
         """Return 1 (no compression error beyond float rounding)."""
         return 1.0
 
-    def init(self, shape: tuple[int, int], seed: int = 0) -> None:
+    def init(self, shape: tuple[int, int], seed: int = 0, agents: Any = None) -> None:
         """Return None: identity keeps no state."""
         return None
 
-    def encode(self, x: Stack, state: Any, rng: np.random.Generator) -> tuple[PayloadBatch, None]:
+    def encode(self, x: Stack, state: Any, rng: Any) -> tuple[PayloadBatch, None]:
         """Encode each row as raw floats."""
         arr = check_finite(x, "identity")
         rows = np.ascontiguousarray(arr, dtype=_DTYPES[self.precision]).view(np.uint8)

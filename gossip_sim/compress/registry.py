@@ -20,11 +20,19 @@ COMPRESSORS: Registry[Any] = Registry("compressor")
 def create(spec: Any) -> Any:
     """Return the compressor named by ``spec`` (``"qsgd:s=16"``), or ``spec`` itself if it is one.
 
+    ``"linear:h=64+qsgd:s=16"`` composes: the part after ``+`` becomes the ``inner`` quantiser
+    of the part before it (compress with B, then quantise).
+
     Examples
     --------
     >>> create("identity:precision=32")
     Identity(precision=32)
+    >>> create("linear:h=8+qsgd:s=4").inner
+    Qsgd(s=4, packing='fixed', scaled=False)
     """
     if not isinstance(spec, str):
         return spec
+    outer, plus, inner = spec.partition("+")
+    if plus:
+        return COMPRESSORS.create(outer, inner=create(inner))
     return COMPRESSORS.create(spec)

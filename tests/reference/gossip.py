@@ -20,12 +20,11 @@ def exact_gossip(graph, W, x0, rounds):
     return history
 
 
-def choco_gossip(graph, W, x0, compressor, gamma, rounds, seed, shared_seeds):
+def choco_gossip(graph, W, x0, compressor, gamma, rounds, seed, shared_seed):
     """CHOCO-GOSSIP as written: every agent keeps x̂_j for j ∈ N(i) ∪ {i}.
 
-    Agent i compresses with its own stream ``stream(seed, "compress", i)`` and its own shared
-    seed ``shared_seeds[i]``; the receivers decode each payload with their own copy of the
-    sender's compressor state.
+    Agent i compresses with its own stream ``stream(seed, "compress", i)`` and the compressor
+    state for sender i; each receiver decodes a payload with its own copy of that state.
     """
     W = np.asarray(W.todense() if hasattr(W, "todense") else W)
     nodes = sorted(graph.nodes)
@@ -33,10 +32,12 @@ def choco_gossip(graph, W, x0, compressor, gamma, rounds, seed, shared_seeds):
     x = {i: x0[i].copy() for i in nodes}
     hat = {i: {j: np.zeros(dim) for j in [*graph.neighbors(i), i]} for i in nodes}
     rngs = {i: stream(seed, "compress", i) for i in nodes}
-    sender_state = {i: compressor.init((1, dim), seed=shared_seeds[i]) for i in nodes}
-    receiver_state = {
-        (i, j): compressor.init((1, dim), seed=shared_seeds[j]) for i in nodes for j in hat[i]
-    }
+
+    def state_of(sender):
+        return compressor.init((1, dim), seed=shared_seed, agents=[sender])
+
+    sender_state = {i: state_of(i) for i in nodes}
+    receiver_state = {(i, j): state_of(j) for i in nodes for j in hat[i]}
     history, bits = [], []
     for _ in range(rounds):
         payloads, round_bits = {}, 0

@@ -1,0 +1,329 @@
+"""Compressors: real payloads, exact bit counts, the papers' error bounds, statistics, refusals."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import gossip_sim as gs
+from gossip_sim.compress import bits as bitops
+from gossip_sim.compress.base import PayloadBatch
+from gossip_sim.errors import ConfigError, DecodeError
+
+SPECS = [  # one of every compressor, and each packing/form
+    "identity",
+    "identity:precision=16",
+    "qsgd:s=16",
+    "qsgd:s=3,packing=gamma",
+    "qsgd:s=16,scaled=true",
+    "topk:k=5",
+    "topk:k=0.1,precision=64",
+    "randk:k=7",
+    "randk:k=0.25,unbiased=true",
+    "sign",
+    "grid:b=3,r=2.0",
+    "lattice:eps=0.05,radius=10.0",
+    "linear:h=6+qsgd:s=8,scaled=true",
+]
+
+
+def encode_decode(comp, x, seed=0):
+    state = comp.init(x.shape, seed=seed)
+    batch, _ = comp.encode(x, state, np.random.default_rng(seed))
+    values, _ = comp.decode(batch, comp.init(x.shape, seed=seed))
+    return batch, values
+
+
+def expected_bits(comp, dim):
+    """The payload size each compressor's documentation promises, per row (None: data-dependent)."""
+    if isinstance(comp, gs.compress.Identity):
+        return dim * comp.precision
+    if isinstance(comp, gs.compress.Qsgd) and comp.packing == "fixed":
+        return 32 + dim * (1 + math.ceil(math.log2(comp.s + 1)))
+    if isinstance(comp, gs.compress.TopK):
+        k = gs.compress.sparse.entries_kept(comp.k, dim)
+        return k * (math.ceil(math.log2(dim)) + comp.precision)
+    if isinstance(comp, gs.compress.RandK):
+        return gs.compress.sparse.entries_kept(comp.k, dim) * comp.precision
+    if isinstance(comp, gs.compress.ScaledSign):
+        return 32 + dim
+    if isinstance(comp, gs.compress.Grid):
+        return dim * comp.b
+    if isinstance(comp, gs.compress.Lattice):
+        return gs.compress.lattice_bits(dim, comp.radius, comp.eps)
+    return None
+
+
+@pytest.mark.parametrize("spec", SPECS)
+@pytest.mark.parametrize("shape", [(1, 8), (3, 40), (5, 257)])
+def test_nbits_is_the_exact_payload_length(spec, shape):
+    comp = gs.compress.create(spec)
+    x = np.random.default_rng(1).normal(size=shape)
+    batch, _ = encode_decode(comp, x)
+    assert len(batch) == shape[0]
+    for i in range(shape[0]):
+        payload = batch[i]
+        assert len(payload.data) == math.ceil(payload.nbits / 8)
+        padding = np.unpackbits(np.frombuffer(payload.data, np.uint8))[payload.nbits :]
+        assert not padding.any()
+    promised = expected_bits(comp, shape[1])
+    if promised is not None:
+        assert batch.nbits.tolist() == [promised] * shape[0]
+
+
+def test_gamma_packing_length_follows_the_levels():
+    comp = gs.compress.create("qsgd:s=64,packing=gamma")
+    x = np.random.default_rng(2).normal(size=(2, 300))
+    batch, _ = encode_decode(comp, x)
+    _, signed = comp.levels(x, np.random.default_rng(0))
+    gamma = 2 * np.floor(np.log2(np.abs(signed) + 1)).astype(int) + 1
+    assert batch.nbits.tolist() == (32 + gamma.sum(axis=1) + (signed != 0).sum(axis=1)).tolist()
+    fixed, _ = encode_decode(gs.compress.create("qsgd:s=64"), x)
+    assert (batch.nbits < fixed.nbits).all()  # most levels are small at s = 64
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_decoding_uses_only_the_bytes(spec):
+    """A batch rebuilt from its bytes alone decodes to the same values."""
+    comp = gs.compress.create(spec)
+    x = np.random.default_rng(3).normal(size=(4, 33))
+    batch, values = encode_decode(comp, x)
+    copy = PayloadBatch(bytes(bytearray(batch.data)), batch.offsets.copy(), batch.nbits.copy())
+    again, _ = comp.decode(copy, comp.init(x.shape))
+    np.testing.assert_array_equal(again, values)
+    assert np.isfinite(values).all() and values.shape == x.shape
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_one_row_with_its_own_stream_replays_the_batch_row(spec):
+    comp = gs.compress.create(spec)
+    x = np.random.default_rng(4).normal(size=(3, 20))
+    streams = [np.random.default_rng(10 + i) for i in range(3)]
+    batch, _ = comp.encode(x, comp.init(x.shape, seed=9), streams)
+    values, _ = comp.decode(batch, comp.init(x.shape, seed=9))
+    for i in range(3):
+        state = comp.init((1, 20), seed=9, agents=[i])
+        one, _ = comp.encode(x[i : i + 1], state, [np.random.default_rng(10 + i)])
+        if spec.startswith("linear"):  # B x of one row and of a stack may round differently
+            np.testing.assert_allclose(comp.decode(one, state)[0][0], values[i], atol=1e-12)
+            continue
+        assert one[0] == batch[i]
+        np.testing.assert_array_equal(comp.decode(one, state)[0][0], values[i])
+
+
+def test_identity_is_lossless_at_float64_and_rounds_at_float16():
+    x = np.random.default_rng(5).normal(size=(2, 10))
+    assert np.array_equal(encode_decode(gs.compress.create("identity"), x)[1], x)
+    half = encode_decode(gs.compress.create("identity:precision=16"), x)[1]
+    np.testing.assert_array_equal(half, x.astype(np.float16).astype(np.float64))
+
+
+def test_topk_keeps_the_largest_entries():
+    x = np.array([[0.1, -5.0, 0.3, 4.0, -0.2, 0.0]])
+    values = encode_decode(gs.compress.create("topk:k=2"), x)[1]
+    np.testing.assert_allclose(values, [[0, -5.0, 0, 4.0, 0, 0]])
+
+
+def test_randk_indices_differ_between_messages_and_agents_but_not_ends():
+    comp = gs.compress.create("randk:k=3")
+    x = np.arange(1.0, 41.0).reshape(2, 20)
+    state = comp.init(x.shape, seed=1)
+    first, state = comp.encode(x, state, None)
+    second, _ = comp.encode(x, state, None)
+    receiver = comp.init(x.shape, seed=1)
+    a, receiver = comp.decode(first, receiver)
+    b, _ = comp.decode(second, receiver)
+    assert not np.array_equal(a != 0, b != 0)  # new indices for the second message
+    assert not np.array_equal(a[0] != 0, a[1] != 0)  # each agent its own indices
+    np.testing.assert_array_equal(a[a != 0], x[a != 0].astype(np.float32))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    c=arrays(np.float64, (2, 12), elements=st.floats(-1, 1)),
+    p=arrays(np.float64, (2, 12), elements=st.floats(-50, 50)),
+    r=st.floats(1e-3, 1e3),
+    b=st.integers(1, 20),
+)
+def test_grid_satisfies_lemma_4_1(c, p, r, b):
+    """‖quant(c, p, r, b) − c‖∞ ≤ r/(2^b − 1) whenever ‖c − p‖∞ ≤ r."""
+    target = p + r * c  # within the box around p
+    comp = gs.compress.Grid(b=b, r=r)
+    batch, _ = comp.encode(target, comp.centred(p), None)
+    values, _ = comp.decode(batch, comp.centred(p))
+    bound = r / (2**b - 1)
+    assert np.abs(values - target).max() <= bound * (1 + 1e-9) + 1e-12 * np.abs(p).max()
+    np.testing.assert_allclose(values, gs.compress.quant(target, p, r, b))
+    assert batch.nbits.tolist() == [12 * b, 12 * b]
+
+
+def test_grid_has_2_to_the_b_points_including_both_ends():
+    comp = gs.compress.Grid(b=3, r=1.0)
+    c = np.linspace(-1.5, 1.5, 1001)[None, :]
+    values = comp.decode(comp.encode(c, comp.init(c.shape), None)[0], comp.init(c.shape))[0]
+    np.testing.assert_allclose(np.unique(values.round(12)), np.linspace(-1, 1, 8))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    direction=arrays(np.float64, 16, elements=st.floats(-1, 1)),
+    q=arrays(np.float64, 16, elements=st.floats(-100, 100)),
+    scale=st.floats(0, 1),
+    eps=st.floats(1e-4, 1.0),
+    radius=st.floats(1e-2, 10.0),
+)
+def test_lattice_is_valid_and_accurate_inside_its_radius(direction, q, scale, eps, radius):
+    norm = np.linalg.norm(direction)
+    offset = direction / norm * scale * radius if norm > 0 else direction
+    x = (q + offset)[None, :]
+    comp = gs.compress.Lattice(eps=eps, radius=radius)
+    ref = q[None, :]
+    batch, _ = comp.encode(x, ref, None)
+    values, _ = comp.decode(batch, ref)
+    assert np.linalg.norm(values - x) <= eps * (1 + 1e-9)  # accuracy
+    spacing = 2 * eps / 4  # 2ε/√d, d = 16
+    np.testing.assert_allclose(values, np.rint(x / spacing) * spacing)  # validity: Q(x)
+    assert int(batch.nbits[0]) == gs.compress.lattice_bits(16, radius, eps)
+
+
+def test_lattice_refuses_inputs_it_could_not_decode():
+    comp = gs.compress.Lattice(eps=0.01, radius=1.0)
+    x = np.zeros((2, 8))
+    x[1, 3] = 5.0
+    with pytest.raises(DecodeError, match=r"row 1 is 5 from the reference.*radius 1"):
+        comp.encode(x, np.zeros((2, 8)), None)
+
+
+def test_lattice_bits_grow_like_d_log_one_over_lambda():
+    d, radius = 64, 1.0
+    per_halving = [gs.compress.lattice_bits(d, radius, radius * 2.0**-j) / d for j in range(4, 12)]
+    assert np.allclose(np.diff(per_halving), 1.0, atol=1)  # one more bit per halving of ε
+    assert per_halving[-1] - per_halving[0] == pytest.approx(7, abs=1)
+
+
+def z_scores(comp, x, samples):
+    state = comp.init(x.shape, seed=0)
+    rng = np.random.default_rng(2024)
+    draws = []
+    for _ in range(samples):
+        batch, state = comp.encode(x, state, rng)
+        values, _ = comp.decode(batch, state if not hasattr(state, "count") else _prev(state))
+        draws.append(values[0])
+    draws = np.array(draws)
+    spread = draws.std(axis=0) / math.sqrt(samples)
+    return (draws.mean(axis=0) - x[0]) / np.maximum(spread, 1e-12)
+
+
+def _prev(state):
+    return type(state)(state.seed, state.agents, state.dim, state.count - 1)
+
+
+@pytest.mark.parametrize("spec", ["qsgd:s=2", "qsgd:s=8,packing=gamma", "randk:k=3,unbiased=true"])
+def test_unbiased_forms_are_unbiased(spec):
+    """Mean of 4000 draws within 4.5 standard errors of x in every coordinate."""
+    x = np.random.default_rng(6).normal(size=(1, 12))
+    z = z_scores(gs.compress.create(spec), x, 4000)
+    assert np.abs(z).max() < 4.5
+
+
+def test_the_unbiasedness_test_detects_a_biased_compressor():
+    x = np.random.default_rng(6).normal(size=(1, 12))
+    z = z_scores(gs.compress.create("qsgd:s=2,scaled=true"), x, 4000)
+    assert np.abs(z).max() > 10
+
+
+@pytest.mark.parametrize(
+    "spec",
+    ["identity", "qsgd:s=2,scaled=true", "qsgd:s=16,scaled=true", "topk:k=3", "randk:k=3", "sign"],
+)
+@pytest.mark.parametrize("kind", ["gaussian", "one-hot", "flat"])
+def test_choco_forms_contract(spec, kind):
+    """E‖C(x) − x‖² ≤ (1 − ω)‖x‖² (Monte Carlo over 3000 draws, 3 % slack for the estimate)."""
+    dim = 30
+    x = {
+        "gaussian": np.random.default_rng(7).normal(size=(1, dim)),
+        "one-hot": np.eye(1, dim, 4),
+        "flat": np.full((1, dim), -2.0),
+    }[kind]
+    comp = gs.compress.create(spec)
+    omega = comp.omega(dim)
+    assert 0 < omega <= 1
+    state = comp.init(x.shape)
+    rng = np.random.default_rng(0)
+    errors = []
+    for _ in range(3000 if spec.startswith(("qsgd", "randk")) else 1):
+        batch, new_state = comp.encode(x, state, rng)
+        values, _ = comp.decode(batch, state)
+        state = new_state
+        errors.append(np.sum((values - x) ** 2))
+    assert np.mean(errors) <= (1 - omega) * np.sum(x**2) * 1.03 + 1e-9
+
+
+def test_omega_values_are_the_documented_ones():
+    assert gs.compress.create("topk:k=10").omega(100) == 0.1
+    assert gs.compress.create("randk:k=0.05").omega(100) == 0.05
+    assert gs.compress.create("sign").omega(50) == 1 / 50
+    assert gs.compress.create("qsgd:s=10,scaled=true").omega(100) == 0.5  # τ = 1 + 1 = 2
+    assert gs.compress.create("qsgd:s=1").omega(100) == 0.0  # unbiased, τ = 11: no contraction
+
+
+def test_linear_compression_shares_b_and_sends_only_h_entries():
+    comp = gs.compress.create("linear:h=5+identity")
+    x = np.random.default_rng(8).normal(size=(3, 40))
+    state = comp.init(x.shape, seed=4)
+    batch, _ = comp.encode(x, state, None)
+    assert batch.nbits.tolist() == [5 * 64] * 3
+    values, _ = comp.decode(batch, state)
+    np.testing.assert_allclose(values, x @ state.B.T @ state.B)
+    one = comp.init((1, 40), seed=4, agents=[2])
+    np.testing.assert_array_equal(one.B, state.B)  # every agent holds the same B
+    assert not np.array_equal(comp.init((1, 40), seed=5).B, state.B)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(1, 2**40), min_size=1, max_size=50))
+def test_elias_gamma_round_trips(values):
+    prefix, mantissa = bitops.gamma_encode(np.array(values))
+    decoded, used = bitops.gamma_decode(np.concatenate([prefix, mantissa, [1, 0, 1]]), len(values))
+    assert decoded.tolist() == values
+    assert used == sum(2 * v.bit_length() - 1 for v in values)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("grid:b=0", "grid: b=0 is not valid"),
+        ("grid:r=-1", r"grid: r=-1(\.0)? is not valid"),
+        ("topk:k=0", "topk: k=0 is not valid"),
+        ("topk:k=1.5", "topk: k=1.5 is not valid"),
+        ("randk:k=-2", "randk: k=-2 is not valid"),
+        ("qsgd:s=0", "qsgd: s=0 is not valid"),
+        ("qsgd:packing=zip", "packing='zip' is not valid; use one of fixed, gamma"),
+        ("qsgd:bits=4", "compressor 'qsgd' has no parameter 'bits'; valid: s, packing, scaled"),
+        ("lattice:eps=0", "lattice: eps=0 is not valid"),
+        ("identity:precision=8", "precision=8 is not valid; use 64, 32 or 16"),
+        ("qsdg", "unknown compressor 'qsdg'; valid: .* \\(did you mean 'qsgd'\\?\\)"),
+        ("linear:h=0", "linear: h=0 is not valid"),
+    ],
+)
+def test_bad_parameters_are_refused_by_name(spec, message):
+    with pytest.raises(ConfigError, match=message):
+        gs.compress.create(spec)
+
+
+def test_k_larger_than_the_dimension_is_refused():
+    with pytest.raises(ConfigError, match="k=50 exceeds the dimension D=20"):
+        encode_decode(gs.compress.create("topk:k=50"), np.ones((1, 20)))
+
+
+@pytest.mark.parametrize("spec", SPECS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_and_inf_inputs_are_refused(spec, bad):
+    comp = gs.compress.create(spec)
+    x = np.ones((2, 10))
+    x[1, 2] = bad
+    with pytest.raises(ConfigError, match="NaN or inf in row 1"):
+        comp.encode(x, comp.init(x.shape), np.random.default_rng(0))
