@@ -50,6 +50,13 @@ def width_for(n_values: int) -> int:
     return max(int(n_values) - 1, 0).bit_length()
 
 
+def _byte_width(width: int) -> int:
+    for nbytes in (1, 2, 4, 8):
+        if width <= 8 * nbytes:
+            return nbytes
+    raise ValueError(f"fields of {width} bits are wider than 64 bits")
+
+
 def uint_bits(values: NDArray[np.integer], width: int) -> Bits:
     """Write each non-negative integer in ``width`` bits; shape ``(..., n)`` → ``(..., n * width)``.
 
@@ -58,9 +65,12 @@ def uint_bits(values: NDArray[np.integer], width: int) -> Bits:
     >>> uint_bits(np.array([3]), 4).tolist()
     [0, 0, 1, 1]
     """
-    values = np.asarray(values, dtype=np.uint64)
-    shifts = np.arange(width - 1, -1, -1, dtype=np.uint64)
-    bits = ((values[..., None] >> shifts) & np.uint64(1)).astype(np.uint8)
+    values = np.asarray(values)
+    if width == 0:
+        return np.zeros((*values.shape[:-1], 0), dtype=np.uint8)
+    nbytes = _byte_width(width)
+    raw = np.ascontiguousarray(values, dtype=f">u{nbytes}").view(np.uint8)
+    bits = np.unpackbits(raw.reshape(*values.shape, nbytes), axis=-1)[..., 8 * nbytes - width :]
     return bits.reshape(*values.shape[:-1], values.shape[-1] * width)
 
 
@@ -72,10 +82,13 @@ def bits_uint(bits: Bits, width: int) -> NDArray[np.int64]:
     >>> bits_uint(np.array([0, 0, 1, 1, 1, 1, 1, 1], dtype=np.uint8), 4).tolist()
     [3, 15]
     """
-    bits = np.asarray(bits, dtype=np.int64)
+    bits = np.asarray(bits, dtype=np.uint8)
     groups = bits.reshape(*bits.shape[:-1], -1, width)
-    weights = np.int64(1) << np.arange(width - 1, -1, -1, dtype=np.int64)
-    return groups @ weights
+    nbytes = _byte_width(width)
+    padded = np.zeros((*groups.shape[:-1], 8 * nbytes), dtype=np.uint8)
+    padded[..., 8 * nbytes - width :] = groups
+    packed = np.ascontiguousarray(np.packbits(padded, axis=-1))
+    return packed.view(f">u{nbytes}")[..., 0].astype(np.int64)
 
 
 def float_bits(values: NDArray[np.floating], dtype: str = ">f4") -> Bits:

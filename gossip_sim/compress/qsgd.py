@@ -107,15 +107,8 @@ class Qsgd:
         norms, signed = self.levels(arr, rng)
         header = bitops.float_bits(norms[:, None])
         if self.packing == "fixed":
-            level = np.abs(signed)
-            fields = np.concatenate(
-                [
-                    (signed < 0)[..., None],
-                    bitops.uint_bits(level, self.level_bits).reshape(*level.shape, self.level_bits),
-                ],
-                axis=2,
-            ).astype(np.uint8)
-            body = fields.reshape(arr.shape[0], -1)
+            field = (signed < 0).astype(np.int64) << self.level_bits | np.abs(signed)
+            body = bitops.uint_bits(field, 1 + self.level_bits)
             return bitops.pack_fixed(np.concatenate([header, body], axis=1)), state
         return self._encode_gamma(header, signed), state
 
@@ -134,9 +127,9 @@ class Qsgd:
         if self.packing == "fixed":
             bits = bitops.unpack_fixed(batch)
             norms = bitops.bits_float(bits[:, :32])[:, 0]
-            fields = bits[:, 32:].reshape(len(batch), -1, 1 + self.level_bits)
-            level = bitops.bits_uint(fields[..., 1:].reshape(len(batch), -1), self.level_bits)
-            signed = np.where(fields[..., 0] == 1, -level, level)
+            field = bitops.bits_uint(bits[:, 32:], 1 + self.level_bits)
+            level = field & ((1 << self.level_bits) - 1)
+            signed = np.where(field >> self.level_bits == 1, -level, level)
         else:
             norms, signed = self._decode_gamma(batch, state)
         values = norms[:, None] * signed / self.s
