@@ -9,7 +9,7 @@ Examples
 '0.1.0'
 """
 
-from gossip_sim import _data, _random, compress, errors  # noqa: F401  (_data, _random: doctests)
+from gossip_sim import _data, _random, compress, errors, mixing, topology  # noqa: F401  (_data, _random: doctests)
 from gossip_sim.errors import ConfigError, DecodeError, DivergenceError, GossipSimError
 
 __version__ = "0.1.0"

@@ -34,6 +34,9 @@ __all__ = ["Entry", "Registry", "format_spec", "parse_spec"]
 
 T = TypeVar("T", bound=Callable[..., Any])
 
+#: Parameters the run supplies itself (not settable in a spec); listings leave them out.
+SUPPLIED = frozenset({"graph", "W", "problem", "n_agents"})
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -53,7 +56,9 @@ class Entry:
         'ring(k=1)  A ring.'
         """
         params = ", ".join(
-            p if d is inspect.Parameter.empty else f"{p}={d!r}" for p, d in self.parameters.items()
+            p if d is inspect.Parameter.empty else f"{p}={d!r}"
+            for p, d in self.parameters.items()
+            if p not in SUPPLIED
         )
         return f"{self.name}({params})  {self.summary}".rstrip()
 

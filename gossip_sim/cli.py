@@ -7,8 +7,9 @@ exit code is 2; a diverged run keeps its trace and exits with 1.
 
 Examples
 --------
->>> main(["compressors"])  # doctest: +ELLIPSIS
-identity(precision=64)  No compression...
+>>> main(["algorithms"])  # doctest: +ELLIPSIS
+choco-gossip(compressor='qsgd:s=16,scaled=true', gamma='auto', seed=0)  CHOCO-GOSSIP...
+exact-gossip()  Exact gossip x ← Wx with full float64 messages (the uncompressed baseline).
 0
 """
 
@@ -33,7 +34,11 @@ _DEFAULTS = RunConfig()
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line and exit code 2."""
+    """An argument parser whose errors are one line and exit code 2 (no flag abbreviations)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         if message.startswith("unrecognized arguments"):
@@ -43,6 +48,17 @@ class _Parser(argparse.ArgumentParser):
             hint = f" (did you mean {close[0]}?)" if close else ""
             message = f"unknown flag {unknown}{hint}; valid: {', '.join(flags)}"
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _gamma(text: str) -> float | str:
+    if text in ("auto", "theory"):
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not valid; give a number in (0, 1], 'auto' or 'theory'"
+        ) from None
 
 
 def _choices(registry: Any) -> str:
@@ -97,7 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=_DEFAULTS.compressor,
         help="compressor spec, e.g. qsgd:s=16 or topk:k=0.1; see 'gossip-sim compressors'",
     )
-    alg.add_argument("--gamma", type=float, help="CHOCO consensus step size (default: from theory)")
+    alg.add_argument(
+        "--gamma",
+        type=_gamma,
+        default=_DEFAULTS.gamma,
+        help="CHOCO consensus step size: a number in (0, 1], 'auto' (= the compressor's omega, "
+        "default) or 'theory' (Koloskova et al. Thm 2)",
+    )
     alg.add_argument(
         "--problem", default=_DEFAULTS.problem, help=f"one of {_choices(problems.PROBLEMS)}"
     )
@@ -190,6 +212,20 @@ def _report(trace: Trace, config: RunConfig, out: Path, args: argparse.Namespace
         print(format_summary(summary, config))
 
 
+def format_seconds(seconds: float) -> str:
+    """Return a duration with a readable unit.
+
+    Examples
+    --------
+    >>> format_seconds(0.000112781), format_seconds(0.25), format_seconds(75.0)
+    ('112.8 µs', '250 ms', '75 s')
+    """
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale or unit == "µs":
+            return f"{seconds / scale:.4g} {unit}"
+    raise AssertionError("unreachable")
+
+
 def format_summary(summary: dict[str, Any], config: RunConfig) -> str:
     """Return the short human-readable summary of a run."""
     s = summary
@@ -198,15 +234,19 @@ def format_summary(summary: dict[str, Any], config: RunConfig) -> str:
         f"gossip-sim: {s['algorithm']} on {config.topology} ({s['agents']} agents, "
         f"{s['links']} links, '{config.links}' link profile)",
         f"  mixing        {config.mixing}, spectral gap {s['spectral_gap']:.4g}",
-        f"  compressor    {s.get('compressor', '-')}"
-        + (f", omega {s['omega']:.3g}, gamma {s['gamma']:.3g}" if "gamma" in s else ""),
+        f"  compressor    {config.compressor if 'gamma' in s else s.get('compressor', '-')}"
+        + (
+            f", omega {s['omega']:.3g}, gamma {s['gamma']:.3g} ({s['gamma_rule']})"
+            if "gamma" in s
+            else ""
+        ),
         f"  problem       {config.problem}, dimension {config.dim}",
         f"  rounds        {s['rounds']} ({s['status']})",
         f"  error         {s['final_error']:.3e} (started at {s['initial_error']:.3e}), "
         f"consensus error {s['final_consensus_error']:.3e}",
         f"  bits          {s['total_bits']:,} in {s['total_messages']:,} messages "
         f"({per_round:,.0f} per round)",
-        f"  time          {s['simulated_time_s']:.6g} s simulated",
+        f"  time          {format_seconds(s['simulated_time_s'])} simulated",
         f"  results       {s['output']}",
     ]
     return "\n".join(lines)

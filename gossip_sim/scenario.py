@@ -51,7 +51,7 @@ class RunConfig:
     mixing: str = "metropolis-hastings"
     algorithm: str = "choco-gossip"
     compressor: str = "qsgd:s=16,scaled=true"
-    gamma: float | None = None
+    gamma: float | str = "auto"
     problem: str = "consensus"
     dim: int = 100
     rounds: int = 1000
@@ -85,13 +85,16 @@ _TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
 
 
 def _check_type(key: str, value: Any, annotation: str) -> Any:
-    if value is None and "None" in annotation:
+    kinds = annotation.split(" | ")
+    if value is None and "None" in kinds:
         return None
-    kind = annotation.split(" | ")[0]
-    allowed = _TYPES[kind]
-    if (isinstance(value, bool) and kind != "bool") or not isinstance(value, allowed):
-        raise ConfigError(f"setting {key!r} = {value!r} is not valid; give a {kind}")
-    return float(value) if kind == "float" else value
+    for kind in kinds:
+        if kind in _TYPES and isinstance(value, _TYPES[kind]):
+            if isinstance(value, bool) and kind != "bool":
+                continue
+            return float(value) if kind == "float" else value
+    wanted = " or ".join(k for k in kinds if k != "None")
+    raise ConfigError(f"setting {key!r} = {value!r} is not valid; give a {wanted}")
 
 
 def load_config(path: str | Path) -> RunConfig:
@@ -145,7 +148,7 @@ def build(config: RunConfig) -> Setup:
         config.problem, n_agents=graph.number_of_nodes(), dim=config.dim, seed=config.seed
     )
     extra: dict[str, Any] = {"compressor": compress.create(config.compressor), "seed": config.seed}
-    if config.gamma is not None:
+    if config.algorithm.split(":")[0] == "choco-gossip":
         extra["gamma"] = config.gamma
     algorithm = algorithms.create(config.algorithm, graph, W, problem, **extra)
     return Setup(graph, W, problem, algorithm)

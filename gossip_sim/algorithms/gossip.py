@@ -42,7 +42,7 @@ from gossip_sim.mixing import beta as mixing_beta
 from gossip_sim.mixing import spectral_gap
 from gossip_sim.problems.base import Problem
 
-__all__ = ["ChocoGossip", "ExactGossip", "choco_gamma"]
+__all__ = ["ChocoGossip", "ExactGossip", "choco_gamma", "resolve_gamma"]
 
 
 def choco_gamma(delta: float, beta: float, omega: float) -> float:
@@ -55,7 +55,7 @@ def choco_gamma(delta: float, beta: float, omega: float) -> float:
     Examples
     --------
     >>> round(choco_gamma(delta=1.0, beta=1.0, omega=1.0), 4)  # exact compressor, complete graph
-    0.0714
+    0.0667
     """
     if not 0 < omega <= 1:
         raise ConfigError(f"omega = {omega} is not valid for CHOCO-GOSSIP; it must be in (0, 1]")
@@ -63,6 +63,42 @@ def choco_gamma(delta: float, beta: float, omega: float) -> float:
         raise ConfigError(f"spectral gap = {delta} must be positive; is the graph connected?")
     denominator = 16 * delta + delta**2 + 4 * beta**2 + 2 * delta * beta**2 - 8 * delta * omega
     return delta**2 * omega / denominator
+
+
+def resolve_gamma(gamma: float | str, W: Any, omega: float) -> float:
+    """Return the consensus step size that ``gamma`` names.
+
+    * a number in (0, 1]: itself;
+    * ``"theory"``: :func:`choco_gamma`, the value of Koloskova et al.'s Theorem 2 (guaranteed
+      linear rate, but 10 to 100 times smaller than what converges fastest in practice);
+    * ``"auto"`` (the default): γ = ω, the compressor's contraction constant. Not a theorem: a
+      rule that converged on every topology and compressor we measured (ring, torus, K = 5 to 64,
+      qsgd, top-k, sign; γ = 4ω diverged for top-k), between 2 and 80 times faster than
+      ``"theory"``. The engine stops with a clear message if a run diverges.
+
+    A single agent (no neighbours) gets γ = 1.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> W = gs.mixing.mixing_matrix("uniform", nx.cycle_graph(5))
+    >>> resolve_gamma("auto", W, omega=0.5), round(resolve_gamma("theory", W, omega=0.5), 4)
+    (0.5, 0.0082)
+    """
+    if isinstance(gamma, str):
+        if gamma not in ("auto", "theory"):
+            raise ConfigError(
+                f"choco-gossip: gamma={gamma!r} is not valid; give a number in (0, 1], "
+                "'auto' or 'theory'"
+            )
+        if W.shape[0] == 1:
+            return 1.0
+        if gamma == "auto":
+            return min(float(omega), 1.0)
+        return choco_gamma(spectral_gap(W), mixing_beta(W), omega)
+    if isinstance(gamma, bool) or not 0 < gamma <= 1:
+        raise ConfigError(f"choco-gossip: gamma = {gamma} is not valid; give 0 < gamma <= 1")
+    return float(gamma)
 
 
 def compress_streams(seed: int, n_agents: int) -> list[np.random.Generator]:
@@ -105,14 +141,15 @@ class ExactGossip:
 class ChocoGossip:
     """CHOCO-GOSSIP average consensus with any compressor and consensus step size ``gamma``.
 
-    ``gamma=None`` takes :func:`choco_gamma` from the compressor's ω and W's spectral gap.
+    ``gamma`` is a number in (0, 1], ``"auto"`` (γ = ω) or ``"theory"`` (:func:`choco_gamma`);
+    see :func:`resolve_gamma`.
     """
 
     graph: nx.Graph
     W: sp.csr_array
     problem: Problem
     compressor: Compressor
-    gamma: float | None = None
+    gamma: float | str = "auto"
     seed: int = 0
     name: str = field(default="choco-gossip", init=False)
 
@@ -126,14 +163,8 @@ class ChocoGossip:
                 f"choco-gossip: compressor {self.compressor!r} is not a contraction (omega = 0); "
                 "use a CHOCO form such as qsgd:s=16,scaled=true, topk, randk or sign"
             )
-        if self.gamma is None:
-            self.gamma = (
-                choco_gamma(spectral_gap(self.W), mixing_beta(self.W), self.omega) if k > 1 else 1.0
-            )
-        if not 0 < self.gamma <= 1:
-            raise ConfigError(
-                f"choco-gossip: gamma = {self.gamma} is not valid; give 0 < gamma <= 1"
-            )
+        self.gamma_rule = self.gamma if isinstance(self.gamma, str) else "given"
+        self.gamma = resolve_gamma(self.gamma, self.W, self.omega)
         self.x_hat = np.zeros_like(self.x)
         #: The seed sender and receiver share (random-k indices); agent i's rows use it with i.
         self.shared_seed = int(stream(self.seed, "shared").integers(2**63))
@@ -159,6 +190,7 @@ class ChocoGossip:
             "algorithm": self.name,
             "compressor": repr(self.compressor),
             "gamma": self.gamma,
+            "gamma_rule": self.gamma_rule,
             "omega": self.omega,
         }
 
@@ -175,7 +207,7 @@ def choco_gossip(
     W: sp.csr_array,
     problem: Problem,
     compressor: Any = "qsgd:s=16,scaled=true",
-    gamma: float | None = None,
+    gamma: float | str = "auto",
     seed: int = 0,
 ) -> ChocoGossip:
     """CHOCO-GOSSIP (Koloskova et al. 2019): compressed gossip on public copies x̂ with step γ."""

@@ -63,5 +63,5 @@ class Identity:
 
 @COMPRESSORS.register("identity")
 def identity(precision: int = 64) -> Identity:
-    """No compression: IEEE floats of ``precision`` bits (64, 32 or 16) per entry."""
+    """No compression: IEEE floats of 64, 32 or 16 bits (precision) per entry."""
     return Identity(precision=precision)
