@@ -7,10 +7,28 @@ Examples
 >>> import gossip_sim as gs
 >>> gs.__version__
 '0.1.0'
+>>> trace = gs.execute(gs.RunConfig(topology="ring", agents=5, dim=10, target=1e-6))
+>>> trace.status, trace.final.error <= 1e-6
+(30, True)
 """
 
-from gossip_sim import _data, _random, compress, errors, mixing, topology  # noqa: F401  (_data, _random: doctests)
+from gossip_sim import (
+    _data,  # noqa: F401  (reached by doctests as gs._data)
+    _random,  # noqa: F401
+    algorithms,
+    compress,
+    engine,
+    errors,
+    mixing,
+    network,
+    problems,
+    report,
+    scenario,
+    topology,
+    trace,
+)
 from gossip_sim.errors import ConfigError, DecodeError, DivergenceError, GossipSimError
+from gossip_sim.scenario import RunConfig, execute
 
 __version__ = "0.1.0"
 
@@ -19,7 +37,18 @@ __all__ = [
     "DecodeError",
     "DivergenceError",
     "GossipSimError",
+    "RunConfig",
     "__version__",
+    "algorithms",
     "compress",
+    "engine",
     "errors",
+    "execute",
+    "mixing",
+    "network",
+    "problems",
+    "report",
+    "scenario",
+    "topology",
+    "trace",
 ]

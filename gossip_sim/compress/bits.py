@@ -50,28 +50,28 @@ def width_for(n_values: int) -> int:
     return max(int(n_values) - 1, 0).bit_length()
 
 
-def _byte_width(width: int) -> int:
+def _uint_dtype(width: int) -> np.dtype:
     for nbytes in (1, 2, 4, 8):
         if width <= 8 * nbytes:
-            return nbytes
+            return np.dtype(f"u{nbytes}")
     raise ValueError(f"fields of {width} bits are wider than 64 bits")
 
 
 def uint_bits(values: NDArray[np.integer], width: int) -> Bits:
     """Write each non-negative integer in ``width`` bits; shape ``(..., n)`` → ``(..., n * width)``.
 
+    One vectorised pass per bit of the field (a loop over ``width``, never over entries).
+
     Examples
     --------
     >>> uint_bits(np.array([3]), 4).tolist()
     [0, 0, 1, 1]
     """
-    values = np.asarray(values)
-    if width == 0:
-        return np.zeros((*values.shape[:-1], 0), dtype=np.uint8)
-    nbytes = _byte_width(width)
-    raw = np.ascontiguousarray(values, dtype=f">u{nbytes}").view(np.uint8)
-    bits = np.unpackbits(raw.reshape(*values.shape, nbytes), axis=-1)[..., 8 * nbytes - width :]
-    return bits.reshape(*values.shape[:-1], values.shape[-1] * width)
+    values = np.asarray(values).astype(_uint_dtype(max(width, 1)))
+    out = np.empty((*values.shape, width), dtype=np.uint8)
+    for j in range(width):
+        np.bitwise_and(values >> (width - 1 - j), 1, out=out[..., j], casting="unsafe")
+    return out.reshape(*values.shape[:-1], values.shape[-1] * width)
 
 
 def bits_uint(bits: Bits, width: int) -> NDArray[np.int64]:
@@ -84,11 +84,11 @@ def bits_uint(bits: Bits, width: int) -> NDArray[np.int64]:
     """
     bits = np.asarray(bits, dtype=np.uint8)
     groups = bits.reshape(*bits.shape[:-1], -1, width)
-    nbytes = _byte_width(width)
-    padded = np.zeros((*groups.shape[:-1], 8 * nbytes), dtype=np.uint8)
-    padded[..., 8 * nbytes - width :] = groups
-    packed = np.ascontiguousarray(np.packbits(padded, axis=-1))
-    return packed.view(f">u{nbytes}")[..., 0].astype(np.int64)
+    acc = np.zeros(groups.shape[:-1], dtype=_uint_dtype(max(width, 1)))
+    for j in range(width):
+        acc <<= 1
+        acc |= groups[..., j]
+    return acc.astype(np.int64)
 
 
 def float_bits(values: NDArray[np.floating], dtype: str = ">f4") -> Bits:

@@ -90,14 +90,14 @@ class Qsgd:
 
     def levels(self, x: Stack, rng: Any) -> tuple[np.ndarray, np.ndarray]:
         """Return the float32 norms (K,) and signed random levels (K, D) of the rows of ``x``."""
-        norms = np.linalg.norm(x, axis=1)
-        scaled = np.divide(
-            np.abs(x) * self.s, norms[:, None], out=np.zeros_like(x), where=norms[:, None] > 0
-        )
-        low = np.floor(scaled)
-        level = low + (bitops.rng_rows(rng, x.shape) < scaled - low)
-        level = np.minimum(level, self.s).astype(np.int64)
-        return norms.astype(np.float32), np.where(x < 0, -level, level)
+        norms = np.sqrt(np.einsum("ij,ij->i", x, x))
+        factor = np.divide(self.s, norms, out=np.zeros_like(norms), where=norms > 0)
+        scaled = np.abs(x) * factor[:, None]
+        level = np.floor(scaled)
+        level += bitops.rng_rows(rng, x.shape) < scaled - level
+        level = np.minimum(level, self.s, out=level).astype(np.int64)
+        np.negative(level, out=level, where=x < 0)
+        return norms.astype(np.float32), level
 
     def encode(
         self, x: Stack, state: Any, rng: np.random.Generator | Sequence[np.random.Generator]
