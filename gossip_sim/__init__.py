@@ -9,7 +9,7 @@ Examples
 '0.1.0'
 >>> trace = gs.execute(gs.RunConfig(topology="ring", agents=5, dim=10, target=1e-6))
 >>> trace.status, trace.final.error <= 1e-6
-(30, True)
+('target reached', True)
 """
 
 from gossip_sim import (
