@@ -1,0 +1,49 @@
+"""Mixing matrices W: the rules that build them, their validation and their spectrum.
+
+``mixing_matrix(spec, graph)`` is the entry point: ``spec`` names a rule registered in
+:data:`MIXING_RULES` (``metropolis-hastings``, ``uniform``, ``max-degree``, ``lazy``,
+``best-constant``, ``fdla``), a file with your own W, or W itself. Every W is checked by
+:func:`check_mixing_matrix` before it is returned. :func:`spectral_gap`, :func:`lambda2`,
+:func:`rho` and :func:`beta` measure how fast gossip with W mixes.
+
+Examples
+--------
+>>> import networkx as nx
+>>> W = gs.mixing.mixing_matrix("metropolis-hastings", nx.path_graph(4))
+>>> 0 < gs.mixing.spectral_gap(W) <= 1
+True
+"""
+
+from gossip_sim.mixing.matrix import FILE_SUFFIXES, MixingSpec, load_matrix, mixing_matrix
+from gossip_sim.mixing.rules import (
+    MIXING_RULES,
+    best_constant,
+    fdla,
+    lazy,
+    max_degree,
+    metropolis_hastings,
+    uniform,
+)
+from gossip_sim.mixing.spectral import beta, eigenvalues, lambda2, rho, spectral_gap
+from gossip_sim.mixing.validate import adjacency, check_mixing_matrix
+
+__all__ = [
+    "FILE_SUFFIXES",
+    "MIXING_RULES",
+    "MixingSpec",
+    "adjacency",
+    "best_constant",
+    "beta",
+    "check_mixing_matrix",
+    "eigenvalues",
+    "fdla",
+    "lambda2",
+    "lazy",
+    "load_matrix",
+    "max_degree",
+    "metropolis_hastings",
+    "mixing_matrix",
+    "rho",
+    "spectral_gap",
+    "uniform",
+]

@@ -1,0 +1,416 @@
+"""Mixing rules, validation of W and spectral quantities."""
+
+import importlib.util
+import time
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gossip_sim as gs
+from gossip_sim.errors import ConfigError
+from gossip_sim.mixing import (
+    MIXING_RULES,
+    beta,
+    check_mixing_matrix,
+    eigenvalues,
+    lambda2,
+    mixing_matrix,
+    rho,
+    spectral_gap,
+)
+from gossip_sim.mixing.spectral import DENSE_MAX
+
+HAS_CVXPY = importlib.util.find_spec("cvxpy") is not None
+RULES = [r for r in MIXING_RULES.names() if r != "fdla"]
+ALL_SPECS = [*RULES, "lazy:base=uniform", "lazy:base=best-constant"]
+
+
+def ring_gap(K: int) -> float:
+    """Exact gap of the uniform ring: 1 - max over k≠0 of |1/3 + 2/3 cos(2πk/K)|."""
+    k = np.arange(1, K)
+    return 1.0 - float(np.max(np.abs(1 / 3 + 2 / 3 * np.cos(2 * np.pi * k / K))))
+
+
+@st.composite
+def connected_graphs(draw):
+    """A random tree (connected by construction) plus random extra edges, n in 2..30."""
+    n = draw(st.integers(2, 30))
+    parents = [draw(st.integers(0, i - 1)) for i in range(1, n)]
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from((i, p) for i, p in enumerate(parents, start=1))
+    pairs = st.tuples(st.integers(0, n - 1), st.integers(0, n - 1))
+    graph.add_edges_from((i, j) for i, j in draw(st.lists(pairs, max_size=2 * n)) if i != j)
+    return graph
+
+
+# ---------------------------------------------------------------- properties of every rule
+@settings(max_examples=40, deadline=None)
+@given(graph=connected_graphs(), rule=st.sampled_from(ALL_SPECS))
+def test_every_rule_gives_a_valid_mixing_matrix(graph, rule):
+    W = mixing_matrix(rule, graph)
+    dense = W.toarray()
+    K = graph.number_of_nodes()
+    assert isinstance(W, sp.csr_array) and W.dtype == np.float64
+    np.testing.assert_allclose(dense.sum(axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(dense.sum(axis=0), 1.0, atol=1e-12)
+    np.testing.assert_array_equal(dense, dense.T)
+    linked = nx.to_numpy_array(graph, nodelist=range(K), weight=None) + np.eye(K)
+    assert np.all(dense[linked == 0] == 0)
+    if "best-constant" not in rule:
+        assert dense.min() >= 0
+    assert 0 < spectral_gap(W) <= 1 + 1e-12
+
+
+@settings(max_examples=25, deadline=None)
+@given(graph=connected_graphs())
+def test_metropolis_weights_follow_the_formula(graph):
+    W = mixing_matrix("metropolis-hastings", graph).toarray()
+    degree = dict(graph.degree)
+    for i, j in graph.edges:
+        assert W[i, j] == pytest.approx(1 / (1 + max(degree[i], degree[j])))
+
+
+@settings(max_examples=25, deadline=None)
+@given(graph=connected_graphs())
+def test_lazy_has_nonnegative_spectrum_and_best_constant_beats_uniform(graph):
+    assert eigenvalues(mixing_matrix("lazy", graph)).min() >= -1e-12
+    uniform_gap = spectral_gap(mixing_matrix("uniform", graph))
+    assert spectral_gap(mixing_matrix("best-constant", graph)) >= uniform_gap - 1e-9
+
+
+@pytest.mark.parametrize("rule", [*ALL_SPECS, "fdla"])
+def test_single_agent_works_for_every_rule(rule):
+    if rule == "fdla" and not HAS_CVXPY:
+        pytest.skip("cvxpy not installed")
+    W = mixing_matrix(rule, nx.empty_graph(1))
+    assert W.toarray().tolist() == [[1.0]]
+    assert spectral_gap(W) == 1.0
+    assert lambda2(W) == 0.0 and rho(W) == 0.0 and beta(W) == 0.0
+
+
+def test_max_degree_is_uniform_and_differs_from_metropolis():
+    graph = nx.star_graph(4)
+    np.testing.assert_array_equal(
+        mixing_matrix("max-degree", graph).toarray(), mixing_matrix("uniform", graph).toarray()
+    )
+    assert mixing_matrix("metropolis-hastings", graph)[1, 1] == pytest.approx(0.8)
+    assert mixing_matrix("uniform", graph)[1, 1] == pytest.approx(0.8)
+    assert mixing_matrix("uniform", graph)[0, 0] == pytest.approx(0.2)
+
+
+def test_lazy_is_half_identity_plus_base():
+    graph = nx.path_graph(5)
+    base = mixing_matrix("max-degree", graph).toarray()
+    lazy = mixing_matrix("lazy:base=max-degree", graph).toarray()
+    np.testing.assert_allclose(lazy, (np.eye(5) + base) / 2)
+    np.testing.assert_allclose(
+        mixing_matrix("lazy", graph).toarray(),
+        (np.eye(5) + mixing_matrix("metropolis-hastings", graph).toarray()) / 2,
+    )
+
+
+def test_best_constant_alpha_from_laplacian():
+    graph = nx.path_graph(6)
+    L = nx.laplacian_matrix(graph).toarray()
+    values = np.linalg.eigvalsh(L)
+    alpha = 2 / (values[-1] + values[1])
+    np.testing.assert_allclose(
+        mixing_matrix("best-constant", graph).toarray(), np.eye(6) - alpha * L
+    )
+
+
+def test_best_constant_on_large_ring_uses_sparse_eigensolver():
+    K = DENSE_MAX + 100
+    W = mixing_matrix("best-constant", nx.cycle_graph(K))
+    laplacian = 2 - 2 * np.cos(2 * np.pi * np.arange(K) / K)
+    alpha = 2 / (laplacian.max() + np.sort(laplacian)[1])
+    assert W[0, 1] == pytest.approx(alpha, rel=1e-9)
+
+
+@pytest.mark.skipif(not HAS_CVXPY, reason="cvxpy not installed")
+def test_fdla_is_at_least_as_fast_as_the_other_rules():
+    graph = nx.connected_watts_strogatz_graph(12, 4, 0.3, seed=3)
+    W = mixing_matrix("fdla", graph)
+    gap = spectral_gap(W)
+    for rule in RULES:
+        assert gap >= spectral_gap(mixing_matrix(rule, graph)) - 1e-6
+    np.testing.assert_allclose(
+        mixing_matrix("fdla", nx.complete_graph(5)).toarray(), 0.2, atol=1e-6
+    )
+
+
+def test_fdla_without_cvxpy_says_how_to_install(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_cvxpy(name, *args, **kwargs):
+        if name == "cvxpy":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_cvxpy)
+    with pytest.raises(
+        ConfigError, match=r"needs cvxpy; install it with: pip install 'gossip-sim\[fdla\]'"
+    ):
+        mixing_matrix("fdla", nx.path_graph(3))
+
+
+# ---------------------------------------------------------------- known spectral gaps
+@pytest.mark.parametrize("K", [3, 4, 5, 6, 7, 8, 10, 17, 32, 50])
+def test_uniform_ring_gap_matches_formula(K):
+    W = mixing_matrix("uniform", nx.cycle_graph(K))
+    assert spectral_gap(W) == pytest.approx(ring_gap(K), rel=1e-9, abs=1e-12)
+    if K >= 4:  # then |λ2| is the k = 1 eigenvalue
+        assert lambda2(W) == pytest.approx((1 + 2 * np.cos(2 * np.pi / K)) / 3, rel=1e-9)
+
+
+@pytest.mark.parametrize("K", [DENSE_MAX + 1, 2000, 10_000])
+def test_large_uniform_ring_gap_matches_formula_and_is_fast(K):
+    W = mixing_matrix("uniform", nx.cycle_graph(K))
+    start = time.perf_counter()
+    gap = spectral_gap(W)
+    elapsed = time.perf_counter() - start
+    assert gap == pytest.approx(1 - (1 + 2 * np.cos(2 * np.pi / K)) / 3, rel=1e-6)
+    assert elapsed < 5.0
+
+
+@pytest.fixture
+def sparse_path(monkeypatch):
+    """Force the sparse (ARPACK) code paths from K = 20 on, to compare them with dense LAPACK."""
+
+    def run(function, *args):
+        with monkeypatch.context() as patch:
+            patch.setattr("gossip_sim.mixing.spectral.DENSE_MAX", 20)
+            patch.setattr("gossip_sim.mixing.rules.DENSE_MAX", 20)
+            return function(*args)
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("graph", "rule"),
+    [
+        (nx.cycle_graph(300), "best-constant"),  # even ring: spectrum symmetric about 0
+        (nx.cycle_graph(301), "uniform"),
+        (nx.path_graph(200), "metropolis-hastings"),
+        (nx.random_regular_graph(4, 300, seed=7), "metropolis-hastings"),  # expander
+        (nx.grid_2d_graph(12, 12), "lazy"),
+        (nx.star_graph(60), "best-constant"),
+        (nx.complete_graph(40), "uniform"),
+    ],
+)
+def test_sparse_spectral_path_matches_dense(sparse_path, graph, rule):
+    graph = nx.convert_node_labels_to_integers(graph)
+    W = mixing_matrix(rule, graph)
+    assert sparse_path(mixing_matrix, rule, graph).toarray() == pytest.approx(W.toarray(), abs=1e-9)
+    assert sparse_path(lambda2, W) == pytest.approx(lambda2(W), rel=1e-8, abs=1e-12)
+    assert sparse_path(beta, W) == pytest.approx(beta(W), rel=1e-8)
+
+
+def test_dominant_negative_eigenvalue(sparse_path):
+    # W = eps I + (1 - eps) A/d on the 8-cube (bipartite): eigenvalues 1, 0.75 + 0.25 eps, ...,
+    # -1 + 2 eps, so the most negative eigenvalue decides |λ2|.
+    graph = nx.convert_node_labels_to_integers(nx.hypercube_graph(8))
+    A = nx.to_scipy_sparse_array(graph, nodelist=range(256), format="csr", weight=None)
+    eps = 1e-3
+    W = mixing_matrix(sp.csr_array((1 - eps) * A / 8 + eps * sp.eye_array(256)), graph)
+    for compute in (lambda f: f(W), lambda f: sparse_path(f, W)):
+        assert compute(lambda2) == pytest.approx(1 - 2 * eps, rel=1e-9)
+        assert compute(beta) == pytest.approx(2 - 2 * eps, rel=1e-9)
+
+
+def test_complete_graph_gaps():
+    W = mixing_matrix("uniform", nx.complete_graph(7))
+    np.testing.assert_allclose(W.toarray(), 1 / 7)
+    assert spectral_gap(W) == pytest.approx(1.0)
+    # metropolis on K_n: 1/n everywhere too
+    W = mixing_matrix("metropolis-hastings", nx.complete_graph(9))
+    np.testing.assert_allclose(W.toarray(), 1 / 9)
+    assert spectral_gap(W) == pytest.approx(1.0)
+
+
+def test_rho_equals_lambda2_for_symmetric_w():
+    for graph in (nx.path_graph(7), nx.star_graph(5), nx.petersen_graph()):
+        W = mixing_matrix("metropolis-hastings", graph)
+        assert rho(W) == pytest.approx(lambda2(W), rel=1e-12)
+
+
+def test_rho_of_a_non_symmetric_w_uses_singular_values():
+    W = np.array([[0.5, 0.5, 0.0], [0.0, 0.5, 0.5], [0.5, 0.0, 0.5]])  # circulant, not symmetric
+    W = mixing_matrix(W, nx.cycle_graph(3), symmetric=False)
+    centred = W.toarray() - 1 / 3
+    assert rho(W) == pytest.approx(np.linalg.norm(centred, 2))
+    assert lambda2(W) == pytest.approx(np.max(np.abs(np.linalg.eigvals(centred))))
+
+
+@pytest.mark.parametrize("K", [5, 6, 9])
+def test_beta_of_uniform_ring(K):
+    W = mixing_matrix("uniform", nx.cycle_graph(K))
+    smallest = min(1 / 3 + 2 / 3 * np.cos(2 * np.pi * np.arange(K) / K))
+    assert beta(W) == pytest.approx(1 - smallest)
+
+
+def test_beta_of_large_uniform_ring():
+    W = mixing_matrix("uniform", nx.cycle_graph(4000))
+    assert beta(W) == pytest.approx(4 / 3, rel=1e-9)
+
+
+def test_eigenvalues_sorted_and_refused_for_huge_k():
+    W = mixing_matrix("uniform", nx.cycle_graph(6))
+    values = eigenvalues(W)
+    assert values[0] == pytest.approx(1.0)
+    assert np.all(np.diff(values) <= 1e-12)
+    with pytest.raises(ConfigError, match=r"use gossip_sim\.mixing\.lambda2"):
+        eigenvalues(sp.eye_array(5001, format="csr"))
+
+
+def test_disconnected_w_has_zero_gap():
+    W = sp.block_diag([np.full((2, 2), 0.5), np.full((2, 2), 0.5)], format="csr")
+    assert spectral_gap(W) == pytest.approx(0.0, abs=1e-12)
+
+
+# ---------------------------------------------------------------- refusals
+def test_disconnected_graph_is_refused():
+    graph = nx.union(nx.path_graph(3), nx.path_graph(2), rename=("a", "b"))
+    graph = nx.convert_node_labels_to_integers(nx.union(graph, nx.empty_graph(1), rename=("", "c")))
+    with pytest.raises(ConfigError, match=r"graph is disconnected \(3 components\); gossip needs"):
+        mixing_matrix("metropolis-hastings", graph)
+
+
+def test_wrong_row_sum_names_the_row():
+    W = np.full((4, 4), 0.25)
+    W[3, 3], W[3, 2], W[2, 3] = 0.15, 0.25, 0.25  # row 3 sums to 0.9 (so does column 3)
+    with pytest.raises(ConfigError, match=r"^row 3 of W sums to 0\.9; every row must sum to 1"):
+        check_mixing_matrix(W, nx.complete_graph(4))
+
+
+def test_wrong_column_sum_names_the_column():
+    W = np.array([[0.5, 0.5, 0.0], [0.5, 0.25, 0.25], [0.25, 0.25, 0.5]])  # rows sum to 1
+    with pytest.raises(ConfigError, match=r"^column 0 of W sums to 1\.25; every column must sum"):
+        check_mixing_matrix(W, nx.complete_graph(3), symmetric=False)
+
+
+def test_nonzero_off_graph_is_refused():
+    W = np.full((3, 3), 1 / 3)
+    with pytest.raises(
+        ConfigError, match=r"^W\[0, 2\] = 0\.3333333333 but agents 0 and 2 are not linked"
+    ):
+        check_mixing_matrix(W, nx.path_graph(3))
+
+
+def test_tiny_off_graph_entries_are_dropped():
+    W = np.array([[0.5, 0.5, 1e-12], [0.5, 0.5, 0.0], [1e-12, 0.0, 1.0]])
+    W[2, 2] -= 1e-12
+    W[0, 0] -= 1e-12
+    assert check_mixing_matrix(W, nx.path_graph(3))[0, 2] == 0
+
+
+def test_asymmetric_w_names_the_worst_pair():
+    W = np.array([[0.5, 0.5, 0.0], [0.25, 0.5, 0.25], [0.25, 0.0, 0.75]])
+    with pytest.raises(ConfigError, match=r"^W is not symmetric: W\[\d, \d\] = "):
+        check_mixing_matrix(W, nx.complete_graph(3))
+
+
+@pytest.mark.parametrize(
+    ("W", "message"),
+    [
+        (np.full((4, 5), 0.2), r"^W is 4x5; it must be square"),
+        (np.full((4, 4), 0.25), r"^W is 4x4 but the graph has 5 agents"),
+        (
+            np.array([[np.nan, 1.0], [1.0, 0.0]]),
+            r"^W\[0, 0\] is nan; every entry of W must be finite",
+        ),
+        (np.ones(3), r"^W has shape \(3,\); it must be a 2-D square matrix"),
+        ("abc", r"^W must be a matrix of numbers"),
+    ],
+)
+def test_bad_shapes_and_values_are_refused(W, message):
+    graph = nx.complete_graph(5 if "5 agents" in message else 2)
+    with pytest.raises(ConfigError, match=message):
+        check_mixing_matrix(W, graph)
+
+
+def test_unknown_rule_lists_valid_ones_and_suggests():
+    with pytest.raises(
+        ConfigError, match=r"unknown mixing rule 'metropolis'; valid: best-constant, "
+    ) as info:
+        mixing_matrix("metropolis", nx.path_graph(3))
+    assert "(did you mean 'metropolis-hastings'?)" in str(info.value)
+    with pytest.raises(ConfigError, match=r"unknown mixing rule 'unifrom'.*did you mean 'uniform'"):
+        mixing_matrix("lazy:base=unifrom", nx.path_graph(3))
+
+
+def test_unknown_rule_parameter_is_refused():
+    with pytest.raises(ConfigError, match=r"mixing rule 'uniform' has no parameter 'alpha'"):
+        mixing_matrix("uniform:alpha=2", nx.path_graph(3))
+
+
+def test_bad_graphs_are_refused():
+    with pytest.raises(ConfigError, match="graph is directed"):
+        mixing_matrix("uniform", nx.DiGraph([(0, 1)]))
+    with pytest.raises(ConfigError, match=r"graph nodes must be the agents 0\.\.1"):
+        mixing_matrix("uniform", nx.Graph([("a", "b")]))
+    with pytest.raises(ConfigError, match="graph has no agents"):
+        mixing_matrix("uniform", nx.Graph())
+
+
+# ---------------------------------------------------------------- the user's own W
+@pytest.mark.parametrize("suffix", [".npy", ".csv", ".txt", ".npz"])
+def test_user_w_from_file_round_trips(tmp_path, suffix):
+    graph = nx.cycle_graph(6)
+    W = mixing_matrix("metropolis-hastings", graph)
+    path = tmp_path / f"W{suffix}"
+    if suffix == ".npy":
+        np.save(path, W.toarray())
+    elif suffix == ".npz":
+        sp.save_npz(path, sp.csr_matrix(W))
+    else:
+        np.savetxt(path, W.toarray(), delimiter="," if suffix == ".csv" else " ", fmt="%.17g")
+    for spec in (str(path), path):
+        loaded = mixing_matrix(spec, graph)
+        np.testing.assert_array_equal(loaded.toarray(), W.toarray())
+
+
+def test_user_w_file_problems_are_refused(tmp_path):
+    graph = nx.cycle_graph(4)
+    with pytest.raises(ConfigError, match=r"mixing matrix file '.*missing\.npy' does not exist"):
+        mixing_matrix(str(tmp_path / "missing.npy"), graph)
+    with pytest.raises(ConfigError, match=r"valid file types: \.npy, \.npz, \.csv, \.txt"):
+        mixing_matrix(str(tmp_path / "W.json"), graph)
+    bad = tmp_path / "W.csv"
+    bad.write_text("0.5,0.5\nnot,numbers\n")
+    with pytest.raises(ConfigError, match="cannot read mixing matrix file"):
+        mixing_matrix(str(bad), graph)
+    rounded = tmp_path / "W3.csv"
+    np.savetxt(rounded, mixing_matrix("uniform", graph).toarray(), delimiter=",", fmt="%.4f")
+    with pytest.raises(ConfigError, match=r"^row 0 of W sums to 0\.9999; every row must sum to 1"):
+        mixing_matrix(str(rounded), graph)
+
+
+def test_user_w_as_array_sparse_or_callable():
+    graph = nx.path_graph(2)
+    half = np.full((2, 2), 0.5)
+    for spec in (half, sp.csr_matrix(half), sp.coo_array(half), lambda g: half):
+        np.testing.assert_array_equal(mixing_matrix(spec, graph).toarray(), half)
+
+
+def test_single_agent_user_w_from_text(tmp_path):
+    path = tmp_path / "W.txt"
+    path.write_text("1.0\n")
+    assert mixing_matrix(str(path), nx.empty_graph(1)).toarray().tolist() == [[1.0]]
+
+
+def test_registry_and_namespace_agree():
+    assert set(MIXING_RULES.names()) == {
+        "best-constant", "fdla", "lazy", "max-degree", "metropolis-hastings", "uniform",
+    }  # fmt: skip
+    for name in gs.mixing.__all__:
+        assert hasattr(gs.mixing, name)
+    for entry in MIXING_RULES.entries():
+        assert entry.summary and "\n" not in entry.summary
