@@ -251,4 +251,7 @@ def rng_rows(rng: np.random.Generator | Sequence[np.random.Generator], shape: tu
         return rng.random(shape)
     if len(rng) != shape[0]:
         raise ValueError(f"got {len(rng)} random streams for {shape[0]} rows")
-    return np.stack([g.random(shape[1]) for g in rng]) if shape[0] else np.zeros(shape)
+    out = np.empty(shape)
+    for row, generator in zip(out, rng, strict=True):
+        generator.random(out=row)
+    return out
