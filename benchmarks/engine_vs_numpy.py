@@ -19,7 +19,7 @@ from gossip_sim.problems import Consensus
 
 
 def bare_choco_qsgd(W, x, levels, gamma, rounds, rng):
-    k, d = x.shape
+    d = x.shape[1]
     tau = 1 + min(d / levels**2, np.sqrt(d) / levels)
     x_hat = np.zeros_like(x)
     for _ in range(rounds):
@@ -64,13 +64,21 @@ def main():
 
     events = trace.details["simpy_events"]
     messages = trace.summary()["total_messages"]
-    print(f"CHOCO-GOSSIP + qsgd:s={args.levels} on {args.topology} K={args.agents} "
-          f"D={args.dim}, {args.rounds} rounds, {messages:,} messages")
+    print(
+        f"CHOCO-GOSSIP + qsgd:s={args.levels} on {args.topology} K={args.agents} "
+        f"D={args.dim}, {args.rounds} rounds, {messages:,} messages"
+    )
     print(f"  bare NumPy loop (no network, no encoding)  {bare_s:8.3f} s   1.00x")
-    print(f"  algorithm with real encoding, no SimPy     {values_s:8.3f} s   {values_s / bare_s:.2f}x")
-    print(f"  full engine (SimPy events + encoding)      {engine_s:8.3f} s   {engine_s / bare_s:.2f}x")
-    print(f"  SimPy events: {events:,}  ({events / engine_s:,.0f} per second of run time, "
-          f"{events / messages:.1f} per message)")
+    print(
+        f"  algorithm with real encoding, no SimPy     {values_s:8.3f} s   {values_s / bare_s:.2f}x"
+    )
+    print(
+        f"  full engine (SimPy events + encoding)      {engine_s:8.3f} s   {engine_s / bare_s:.2f}x"
+    )
+    print(
+        f"  SimPy events: {events:,}  ({events / engine_s:,.0f} per second of run time, "
+        f"{events / messages:.1f} per message)"
+    )
     print(f"  simulated time {trace.final.time_s:.4g} s, bits {trace.final.cumulative_bits:,}")
 
 

@@ -17,27 +17,61 @@ def test_readme_command_prints_the_summary_and_writes_results(tmp_path, capsys, 
     monkeypatch.chdir(tmp_path)
     code, out, err = run_cli(["--topology", "ring", "--agents", "5"], capsys)
     assert code == 0, err
-    for words in ("ring (5 agents, 5 links", "spectral gap", "compressor", "rounds",
-                  "error", "bits", "s simulated", "results"):
+    for words in (
+        "ring (5 agents, 5 links",
+        "spectral gap",
+        "compressor",
+        "rounds",
+        "error",
+        "bits",
+        "s simulated",
+        "results",
+    ):
         assert words in out
     results = tmp_path / "gossip-sim-results" / "ring-5-choco-gossip-seed0"
-    for name in ("rounds.csv", "agents.csv", "links.csv", "summary.json", "config.json", "error.png"):
+    for name in (
+        "rounds.csv",
+        "agents.csv",
+        "links.csv",
+        "summary.json",
+        "config.json",
+        "error.png",
+    ):
         assert (results / name).is_file(), name
 
 
 def test_json_summary_is_machine_readable(tmp_path, capsys):
-    code, out, _ = run_cli(["--agents", "4", "--dim", "10", "--rounds", "30", "--json",
-                            "--out", str(tmp_path)], capsys)
+    code, out, _ = run_cli(
+        ["--agents", "4", "--dim", "10", "--rounds", "30", "--json", "--out", str(tmp_path)], capsys
+    )
     summary = json.loads(out)
     assert code == 0 and summary["rounds"] <= 30 and summary["total_bits"] > 0
     assert summary["output"] == str(tmp_path.resolve())
 
 
 def test_config_json_reruns_the_same_run(tmp_path, capsys):
-    run_cli(["--topology", "torus", "--agents", "9", "--rounds", "25", "--compressor", "topk:k=3",
-             "--seed", "7", "--out", str(tmp_path / "a"), "--quiet"], capsys)
-    run_cli(["--config", str(tmp_path / "a" / "config.json"), "--out", str(tmp_path / "b"),
-             "--quiet"], capsys)
+    run_cli(
+        [
+            "--topology",
+            "torus",
+            "--agents",
+            "9",
+            "--rounds",
+            "25",
+            "--compressor",
+            "topk:k=3",
+            "--seed",
+            "7",
+            "--out",
+            str(tmp_path / "a"),
+            "--quiet",
+        ],
+        capsys,
+    )
+    run_cli(
+        ["--config", str(tmp_path / "a" / "config.json"), "--out", str(tmp_path / "b"), "--quiet"],
+        capsys,
+    )
     for name in ("rounds.csv", "agents.csv", "summary.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
@@ -47,13 +81,16 @@ def test_quiet_prints_nothing(tmp_path, capsys):
     assert (code, out, err) == (0, "", "")
 
 
-@pytest.mark.parametrize(("argv", "match"), [
-    (["--topology", "rnig"], "unknown topology 'rnig'.*did you mean 'ring'"),
-    (["--compressor", "qsdg:s=4"], "unknown compressor 'qsdg'.*did you mean 'qsgd'"),
-    (["--algorithm", "choco"], "unknown algorithm 'choco'; valid: choco-gossip, exact-gossip"),
-    (["--topology", "ring", "--agents", "2"], "ring needs at least 3 agents"),
-    (["--mixing", "metropolis"], "unknown mixing rule 'metropolis'"),
-])
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (["--topology", "rnig"], "unknown topology 'rnig'.*did you mean 'ring'"),
+        (["--compressor", "qsdg:s=4"], "unknown compressor 'qsdg'.*did you mean 'qsgd'"),
+        (["--algorithm", "choco"], "unknown algorithm 'choco'; valid: choco-gossip, exact-gossip"),
+        (["--topology", "ring", "--agents", "2"], "ring needs at least 3 agents"),
+        (["--mixing", "metropolis"], "unknown mixing rule 'metropolis'"),
+    ],
+)
 def test_bad_values_give_one_line_and_exit_2(argv, match, capsys, tmp_path):
     code, out, err = run_cli([*argv, "--out", str(tmp_path / "x")], capsys)
     assert code == 2 and out == ""
@@ -70,14 +107,20 @@ def test_unknown_flag_suggests_the_closest(capsys):
 
 
 def test_listings(capsys):
-    for sub, word in (("topologies", "ring"), ("compressors", "qsgd"), ("algorithms", "choco-gossip")):
+    for sub, word in (
+        ("topologies", "ring"),
+        ("compressors", "qsgd"),
+        ("algorithms", "choco-gossip"),
+    ):
         code, out, _ = run_cli([sub], capsys)
         assert code == 0 and word in out
 
 
 def test_topologies_show(capsys, tmp_path):
     png = tmp_path / "ring.png"
-    code, out, _ = run_cli(["topologies", "show", "ring", "--agents", "8", "--draw", str(png)], capsys)
+    code, out, _ = run_cli(
+        ["topologies", "show", "ring", "--agents", "8", "--draw", str(png)], capsys
+    )
     assert code == 0
     assert "diameter" in out and "metropolis-hastings" in out
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

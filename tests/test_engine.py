@@ -3,10 +3,10 @@
 import networkx as nx
 import numpy as np
 import pytest
-from conftest import linked
 from reference import gossip as ref
 
 import gossip_sim as gs
+from conftest import linked
 from gossip_sim.algorithms import ChocoGossip, ExactGossip
 from gossip_sim.engine import ComputeModel, run
 from gossip_sim.errors import ConfigError, DivergenceError
@@ -90,8 +90,9 @@ def test_round_time_is_serialisation_plus_latency():
 def test_compute_time_is_added_before_sending():
     graph = linked(nx.cycle_graph(4), latency=0.0, bandwidth=1e9)
     W = gs.mixing.mixing_matrix("uniform", graph)
-    trace = run(ExactGossip(graph, W, Consensus(4, 1)), graph, rounds=2,
-                compute=ComputeModel(seconds=0.5))
+    trace = run(
+        ExactGossip(graph, W, Consensus(4, 1)), graph, rounds=2, compute=ComputeModel(seconds=0.5)
+    )
     assert trace.final.time_s == pytest.approx(2 * (0.5 + 64 / 1e9))
 
 
@@ -115,7 +116,9 @@ def test_target_stops_early_and_counts_only_rounds_run():
 def test_single_agent_runs_without_messages():
     graph = nx.empty_graph(1)
     W = gs.mixing.mixing_matrix("metropolis-hastings", graph)
-    trace = run(ChocoGossip(graph, W, Consensus(1, 5), gs.compress.create("identity")), graph, rounds=3)
+    trace = run(
+        ChocoGossip(graph, W, Consensus(1, 5), gs.compress.create("identity")), graph, rounds=3
+    )
     assert trace.final.round == 3 and trace.final.cumulative_bits == 0
     assert trace.final.error == 0.0
 
@@ -136,9 +139,13 @@ def test_same_seed_same_trace_files(tmp_path):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"rounds": -1}, "rounds = -1"), ({"target": -1.0}, "target = -1.0"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"rounds": -1}, "rounds = -1"),
+        ({"target": -1.0}, "target = -1.0"),
+    ],
+)
 def test_bad_run_options_are_refused(kwargs, match):
     graph, W, problem = setup("ring6")
     with pytest.raises(ConfigError, match=match):

@@ -3,8 +3,8 @@
 import networkx as nx
 import pytest
 import simpy
-from conftest import linked
 
+from conftest import linked
 from gossip_sim.errors import ConfigError
 from gossip_sim.network import FifoServer, Message, Network
 

@@ -69,9 +69,7 @@ def draw_graph(
     nx.draw_networkx_edges(graph, pos, ax=ax, width=widths, edge_color="#888888")
     hub = graph.graph.get("coordinator")
     agents = [n for n in graph.nodes if n != hub]
-    nx.draw_networkx_nodes(
-        graph, pos, nodelist=agents, ax=ax, node_size=120, node_color=node_color
-    )
+    nx.draw_networkx_nodes(graph, pos, nodelist=agents, ax=ax, node_size=120, node_color=node_color)
     if hub is not None:
         nx.draw_networkx_nodes(
             graph, pos, nodelist=[hub], ax=ax, node_size=220, node_shape="s", node_color="#c44e52"
