@@ -50,6 +50,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Show each option's default, unless it has none."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default not in (None, False, argparse.SUPPRESS) and action.option_strings:
+            text += " (default: %(default)s)"
+        return text
+
+
 def _gamma(text: str) -> float | str:
     if text in ("auto", "theory"):
         return text
@@ -69,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the parser of ``gossip-sim`` (run options; subcommands are listed in the epilog)."""
     parser = _Parser(
         prog="gossip-sim",
+        formatter_class=_HelpFormatter,
         description="Simulate K agents gossiping compressed messages over a network: "
         "accuracy, exact bits and simulated wall-clock time.",
         epilog="subcommands: gossip-sim topologies [show NAME --agents K], gossip-sim "
@@ -84,7 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
         "network or graph file; see 'gossip-sim topologies'",
     )
     net.add_argument(
-        "--agents", "-k", type=int, default=_DEFAULTS.agents, help="number of agents K"
+        "--agents",
+        "-k",
+        type=int,
+        default=_DEFAULTS.agents,
+        help="number of agents K (default: 5; a catalogue network or graph file: its size)",
     )
     net.add_argument(
         "--links", default=_DEFAULTS.links, help="link profile: datacenter, lan, wan, edge"
@@ -156,6 +171,45 @@ def _config_from_args(args: argparse.Namespace, given: set[str]) -> RunConfig:
     if base["target"] == 0:
         base["target"] = None
     return RunConfig.from_dict(base)
+
+
+def reference_markdown() -> str:
+    """Return the CLI reference page (``docs/reference/cli.md``), generated from the parser.
+
+    Examples
+    --------
+    >>> reference_markdown().splitlines()[0]
+    '# Command-line reference'
+    """
+    import os
+
+    previous = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"  # argparse wraps at $COLUMNS; fix it so the page is stable
+    try:
+        text = build_parser().format_help()
+    finally:
+        if previous is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = previous
+    return (
+        "# Command-line reference\n\n"
+        "Generated from the parser by `python -c 'from gossip_sim.cli import "
+        'reference_markdown as r; print(r(), end="")\' > docs/reference/cli.md`; '
+        "a test checks it is current.\n\n"
+        "## `gossip-sim [run options]`\n\n```text\n" + text + "```\n\n"
+        "## Listings\n\n"
+        "* `gossip-sim topologies`: topologies, mixing rules, catalogue networks, link profiles.\n"
+        "* `gossip-sim topologies show NAME [--agents K] [--links P] [--seed S] "
+        "[--draw FILE.png]`: nodes, links, degree range, diameter, latencies, spectral gap per "
+        "mixing rule, and a drawing.\n"
+        "* `gossip-sim compressors`, `gossip-sim algorithms`, `gossip-sim problems`.\n\n"
+        "## Exit codes\n\n"
+        "* 0: the run finished (target reached or rounds exhausted);\n"
+        "* 1: the run diverged (NaN/inf or error growing past 1e8 x the start); the trace up to "
+        "then is written;\n"
+        "* 2: bad input (unknown flag, name or value), one line on stderr naming what is valid.\n"
+    )
 
 
 def _given_flags(argv: Sequence[str]) -> set[str]:

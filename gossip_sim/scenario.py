@@ -33,7 +33,7 @@ from gossip_sim._random import as_seed
 from gossip_sim.errors import ConfigError
 from gossip_sim.trace import Trace
 
-__all__ = ["RunConfig", "Setup", "build", "execute", "load_config"]
+__all__ = ["DEFAULT_AGENTS", "RunConfig", "Setup", "agents_for", "build", "execute", "load_config"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class RunConfig:
     """Everything that determines a run (see ``gossip-sim --help`` for each field)."""
 
     topology: str = "ring"
-    agents: int = 5
+    agents: int | None = None  # None: DEFAULT_AGENTS for generators, the size of a file
     links: str = "datacenter"
     latency: float | None = None
     bandwidth: float | None = None
@@ -78,7 +78,9 @@ class RunConfig:
     def slug(self) -> str:
         """Return a short folder name for this run, e.g. ``ring-5-choco-gossip-seed0``."""
         name = Path(self.topology).stem if "/" in self.topology else self.topology.split(":")[0]
-        return f"{name}-{self.agents}-{self.algorithm.split(':')[0]}-seed{self.seed}"
+        agents = agents_for(self)
+        size = "" if agents is None else f"-{agents}"
+        return f"{name}{size}-{self.algorithm.split(':')[0]}-seed{self.seed}"
 
 
 _TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
@@ -95,6 +97,30 @@ def _check_type(key: str, value: Any, annotation: str) -> Any:
             return float(value) if kind == "float" else value
     wanted = " or ".join(k for k in kinds if k != "None")
     raise ConfigError(f"setting {key!r} = {value!r} is not valid; give a {wanted}")
+
+
+#: Agents of a generated topology when the configuration does not say.
+DEFAULT_AGENTS = 5
+
+
+def agents_for(config: RunConfig) -> int | None:
+    """Return the agent count to build: as configured, else None for files, else 5.
+
+    A catalogue network or graph file has the size it has (None lets the file decide); a
+    generated topology gets :data:`DEFAULT_AGENTS`.
+
+    Examples
+    --------
+    >>> agents_for(RunConfig(topology="abilene")), agents_for(RunConfig(topology="torus"))
+    (None, 5)
+    """
+    if config.agents is not None:
+        return config.agents
+    spec = config.topology
+    name = spec.split(":")[0]
+    if name in topology.catalogue_names() or name == "file" or "/" in spec or Path(spec).suffix:
+        return None
+    return DEFAULT_AGENTS
 
 
 def load_config(path: str | Path) -> RunConfig:
@@ -141,7 +167,7 @@ def build(config: RunConfig) -> Setup:
         if value is not None
     }
     graph = topology.build(
-        config.topology, config.agents, links=config.links, seed=config.seed, **overrides
+        config.topology, agents_for(config), links=config.links, seed=config.seed, **overrides
     )
     W = mixing.mixing_matrix(config.mixing, graph)
     problem = problems.create(
@@ -158,6 +184,7 @@ def execute(config: RunConfig, *, on_round: Any = None) -> Trace:
     """Run the configuration and return its trace (see :func:`gossip_sim.engine.run`)."""
     config = dataclasses.replace(config, seed=as_seed(config.seed))
     setup = build(config)
+    config = dataclasses.replace(config, agents=setup.graph.number_of_nodes())  # as resolved
     trace = engine.run(
         setup.algorithm,
         setup.graph,

@@ -124,3 +124,40 @@ def test_topologies_show(capsys, tmp_path):
     assert code == 0
     assert "diameter" in out and "metropolis-hastings" in out
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_reference_page_is_current():
+    from pathlib import Path
+
+    from gossip_sim.cli import reference_markdown
+
+    page = Path(__file__).parents[1] / "docs" / "reference" / "cli.md"
+    assert page.read_text() == reference_markdown(), (
+        "regenerate docs/reference/cli.md (see its top)"
+    )
+
+
+def test_catalogue_network_takes_its_own_size(tmp_path, capsys):
+    code, out, err = run_cli(
+        ["--topology", "abilene", "--links", "wan", "--json", "-o", str(tmp_path)], capsys
+    )
+    summary = json.loads(out)
+    assert code == 0, err
+    assert summary["agents"] == 11 and summary["links"] == 14
+    assert json.loads((tmp_path / "config.json").read_text())["agents"] == 11
+    # 11 US cities: a round takes at least the shortest link's great-circle latency
+    assert summary["simulated_time_s"] > summary["rounds"] * 1e-3
+
+
+def test_wrong_size_for_a_catalogue_network_is_refused(capsys):
+    code, _, err = run_cli(["--topology", "abilene", "--agents", "5"], capsys)
+    assert code == 2 and "catalogue network 'abilene' has 11 agents; got agents=5" in err
+
+
+def test_bits_do_not_depend_on_the_links_but_time_does(tmp_path, capsys):
+    results = {}
+    for links in ("datacenter", "wan"):
+        _, out, _ = run_cli(["--links", links, "--json", "-o", str(tmp_path / links)], capsys)
+        results[links] = json.loads(out)
+    assert results["wan"]["total_bits"] == results["datacenter"]["total_bits"]
+    assert results["wan"]["simulated_time_s"] > 1000 * results["datacenter"]["simulated_time_s"]
