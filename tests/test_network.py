@@ -1,8 +1,11 @@
 """The network model against hand-computed times (issue 5's checks)."""
 
 import networkx as nx
+import numpy as np
 import pytest
 import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import linked
 from gossip_sim.errors import ConfigError
@@ -88,3 +91,27 @@ def test_send_on_a_missing_link_is_refused():
 def test_bad_bandwidth_is_refused(bad):
     with pytest.raises(ConfigError, match="bandwidth of link 0-1"):
         Network(simpy.Environment(), linked(nx.path_graph(2), L, bad))
+
+
+@settings(max_examples=50, deadline=None)
+@given(jobs=st.lists(st.tuples(st.floats(0, 5), st.floats(1e-6, 3)), min_size=1, max_size=30))
+def test_booking_a_fifo_equals_playing_it_out_event_by_event(jobs):
+    """reserve() (one event per message) gives the schedule submit() plays out with events."""
+    schedules = {}
+    for mode in ("submit", "reserve"):
+        env = simpy.Environment()
+        server = FifoServer(env)
+        done = []
+
+        def client(arrive, duration, server=server, env=env, done=done, mode=mode):
+            yield env.timeout(arrive)
+            if mode == "submit":
+                server.submit(duration, lambda started: done.append((started, env.now)))
+            else:
+                done.append(server.reserve(duration))
+
+        for arrive, duration in sorted(jobs):
+            env.process(client(arrive, duration))
+        env.run()
+        schedules[mode] = sorted(done)
+    np.testing.assert_allclose(schedules["reserve"], schedules["submit"], rtol=1e-12)
