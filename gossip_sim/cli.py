@@ -25,7 +25,7 @@ from typing import Any
 
 from gossip_sim import __version__, algorithms, compress, mixing, problems, topology
 from gossip_sim.errors import ConfigError, DivergenceError, GossipSimError
-from gossip_sim.scenario import RunConfig, execute, load_config
+from gossip_sim.scenario import RunConfig, agents_for, execute, load_config
 from gossip_sim.trace import Trace
 
 __all__ = ["build_parser", "main"]
@@ -83,8 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate K agents gossiping compressed messages over a network: "
         "accuracy, exact bits and simulated wall-clock time.",
         epilog="subcommands: gossip-sim topologies [show NAME --agents K], gossip-sim "
-        "compressors, gossip-sim algorithms. Results: rounds.csv, agents.csv, links.csv, "
-        "summary.json, config.json, error.png in --out.",
+        "compressors, gossip-sim algorithms, gossip-sim problems. Results: rounds.csv, "
+        "agents.csv, links.csv, summary.json, config.json, error.png in --out.",
     )
     parser.add_argument("--version", action="version", version=f"gossip-sim {__version__}")
     net = parser.add_argument_group("network")
@@ -158,7 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--out", "-o", help="output directory (default: ./gossip-sim-results/RUN)")
     out.add_argument("--record-messages", action="store_true", help="also write messages.csv")
     out.add_argument("--no-plot", action="store_true", help="do not draw error.png")
-    out.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    out.add_argument(
+        "--quiet", "-q", action="store_true", help="print no summary or progress (errors only)"
+    )
     out.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     return parser
 
@@ -280,15 +282,47 @@ def format_seconds(seconds: float) -> str:
     raise AssertionError("unreachable")
 
 
+def format_rate(bits_per_second: float) -> str:
+    """Return a bit rate with a readable unit.
+
+    Examples
+    --------
+    >>> format_rate(1e10), format_rate(1.544e6)
+    ('10 Gb/s', '1.544 Mb/s')
+    """
+    for unit, scale in (("Gb/s", 1e9), ("Mb/s", 1e6), ("kb/s", 1e3), ("b/s", 1.0)):
+        if bits_per_second >= scale or unit == "b/s":
+            return f"{bits_per_second / scale:.4g} {unit}"
+    raise AssertionError("unreachable")
+
+
+def _span(low: float, high: float, fmt: Any) -> str:
+    return fmt(low) if low == high else f"{fmt(low)} to {fmt(high)}"
+
+
+def _links_line(s: dict[str, Any], config: RunConfig) -> str:
+    if s["links"] == 0:
+        return "none (a single agent)"
+    latency = _span(s["latency_min_s"], s["latency_max_s"], format_seconds)
+    rate = _span(s["bandwidth_min_bps"], s["bandwidth_max_bps"], format_rate)
+    source = f"'{config.links}' profile" if s["links_from_profile"] else "from the network's file"
+    return f"latency {latency}, bandwidth {rate} ({source})"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def format_summary(summary: dict[str, Any], config: RunConfig) -> str:
     """Return the short human-readable summary of a run."""
     s = summary
     per_round = s["total_bits"] / max(s["rounds"], 1)
     lines = [
-        f"gossip-sim: {s['algorithm']} on {config.topology} ({s['agents']} agents, "
-        f"{s['links']} links, '{config.links}' link profile)",
+        f"gossip-sim: {s['algorithm']} on {config.topology} ({_plural(s['agents'], 'agent')}, "
+        f"{_plural(s['links'], 'link')})",
+        f"  links         {_links_line(s, config)}",
         f"  mixing        {config.mixing}, spectral gap {s['spectral_gap']:.4g}",
-        f"  compressor    {config.compressor if 'gamma' in s else s.get('compressor', '-')}"
+        f"  compressor    {s.get('compressor', '-')}"
         + (
             f", omega {s['omega']:.3g}, gamma {s['gamma']:.3g} ({s['gamma_rule']})"
             if "gamma" in s
@@ -334,12 +368,13 @@ def topology_show(argv: Sequence[str]) -> int:
     """``gossip-sim topologies show NAME --agents K [--draw FILE.png]``."""
     parser = _Parser(prog="gossip-sim topologies show")
     parser.add_argument("name")
-    parser.add_argument("--agents", "-k", type=int)
+    parser.add_argument("--agents", "-k", type=int, help="agents (default 5; a file: its size)")
     parser.add_argument("--links", default="datacenter")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--draw", help="save a drawing of the graph to this PNG file")
     args = parser.parse_args(argv)
-    graph = topology.build(args.name, args.agents, links=args.links, seed=args.seed)
+    agents = agents_for(RunConfig(topology=args.name, agents=args.agents))
+    graph = topology.build(args.name, agents, links=args.links, seed=args.seed)
     facts = topology.describe(graph)
     for key, value in facts.items():
         print(f"{key:<16}{value}")
@@ -385,3 +420,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GossipSimError as exc:
         print(f"gossip-sim: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `gossip-sim ... | head`: the reader left; that is fine
+        sys.stderr.close()
+        return 0

@@ -158,6 +158,8 @@ class _Run:
         self.pending: dict[int, tuple[RoundResult, float, float]] = {}
         self.values = algorithm.values0
         self._record_start()
+        if self.target is not None and self.initial_error <= self.target:
+            self._stop(-1, "target reached")  # e.g. a single agent: nothing to do
 
     def _error(self, values: NDArray[np.float64]) -> float:
         return (

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import hashlib
 import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gossip_sim import algorithms, compress, engine, mixing, problems, topology
+from gossip_sim import algorithms, engine, mixing, problems, topology
 from gossip_sim._random import as_seed
 from gossip_sim.errors import ConfigError
 from gossip_sim.trace import Trace
@@ -76,11 +77,17 @@ class RunConfig:
         return dataclasses.asdict(self)
 
     def slug(self) -> str:
-        """Return a short folder name for this run, e.g. ``ring-5-choco-gossip-seed0``."""
+        """Return a folder name for this run, e.g. ``ring-5-choco-gossip-seed0-1a2b3c``.
+
+        The last part is a digest of the whole configuration, so runs that differ in any
+        setting (links, compressor, gamma...) never share a folder, and a rerun of the same
+        configuration lands in the same one.
+        """
         name = Path(self.topology).stem if "/" in self.topology else self.topology.split(":")[0]
         agents = agents_for(self)
         size = "" if agents is None else f"-{agents}"
-        return f"{name}{size}-{self.algorithm.split(':')[0]}-seed{self.seed}"
+        digest = hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+        return f"{name}{size}-{self.algorithm.split(':')[0]}-seed{self.seed}-{digest[:6]}"
 
 
 _TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
@@ -173,7 +180,15 @@ def build(config: RunConfig) -> Setup:
     problem = problems.create(
         config.problem, n_agents=graph.number_of_nodes(), dim=config.dim, seed=config.seed
     )
-    extra: dict[str, Any] = {"compressor": compress.create(config.compressor), "seed": config.seed}
+    if (
+        config.algorithm.split(":")[0] == "exact-gossip"
+        and config.compressor != RunConfig.compressor
+    ):
+        raise ConfigError(
+            f"exact-gossip sends full float64 vectors; compressor={config.compressor!r} "
+            "applies to choco-gossip (give --algorithm choco-gossip, or drop --compressor)"
+        )
+    extra: dict[str, Any] = {"compressor": config.compressor, "seed": config.seed}
     if config.algorithm.split(":")[0] == "choco-gossip":
         extra["gamma"] = config.gamma
     algorithm = algorithms.create(config.algorithm, graph, W, problem, **extra)
@@ -200,6 +215,24 @@ def execute(config: RunConfig, *, on_round: Any = None) -> Trace:
     return trace
 
 
+def link_facts(graph: Any) -> dict[str, float]:
+    """Return the range of the links' latency (s) and bandwidth (bits/s) actually simulated.
+
+    Examples
+    --------
+    >>> link_facts(topology.build("ring", 4, links="lan"))["latency_max_s"]
+    0.0005
+    """
+    latency = [d["latency"] for _, _, d in graph.edges(data=True)] or [0.0]
+    bandwidth = [d["bandwidth"] for _, _, d in graph.edges(data=True)] or [0.0]
+    return {
+        "latency_min_s": float(min(latency)),
+        "latency_max_s": float(max(latency)),
+        "bandwidth_min_bps": float(min(bandwidth)),
+        "bandwidth_max_bps": float(max(bandwidth)),
+    }
+
+
 def network_details(setup: Setup) -> dict[str, Any]:
     """Return the facts of the network a summary shows (agents, links, spectral gap)."""
     graph = setup.graph
@@ -207,5 +240,7 @@ def network_details(setup: Setup) -> dict[str, Any]:
         "agents": graph.number_of_nodes(),
         "links": graph.number_of_edges(),
         "spectral_gap": mixing.spectral_gap(setup.W),
+        **link_facts(graph),
+        "links_from_profile": bool(graph.graph.get("links_from_profile", True)),
         "error_name": setup.problem.error_name,
     }

@@ -96,12 +96,16 @@ class Trace:
         """Write the trace files into ``directory`` (created if needed) and return it."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
+        for stale in OUTPUT_FILES:  # a reused folder must not mix two runs' files
+            (out / stale).unlink(missing_ok=True)
         _write_csv(out / "rounds.csv", ROUND_FIELDS, self.rounds)
         if self.agent_bits_sent is not None:
             _write_csv(out / "agents.csv", _AGENT_FIELDS, self._agent_rows())
         _write_csv(out / "links.csv", _LINK_FIELDS, self.links)
         if self.messages is not None:
-            _write_csv(out / "messages.csv", MessageRecord._fields, self.messages)
+            # rounds.csv numbers a round by the count of rounds done (1 = the first); so here
+            rows = (m._replace(round=m.round + 1) for m in self.messages)
+            _write_csv(out / "messages.csv", MessageRecord._fields, rows)
         _write_json(out / "summary.json", self.summary())
         _write_json(out / "config.json", self.config)
         return out
@@ -117,6 +121,17 @@ class Trace:
 
 
 _AGENT_FIELDS = ("round", "agent", "bits_sent", "bits_received", "finish_time_s")
+
+#: Every file a run may write into its folder (removed first when the folder is reused).
+OUTPUT_FILES = (
+    "rounds.csv",
+    "agents.csv",
+    "links.csv",
+    "messages.csv",
+    "summary.json",
+    "config.json",
+    "error.png",
+)
 _LINK_FIELDS = ("src", "dst", "messages", "bits", "busy_time_s")
 
 

@@ -28,7 +28,8 @@ def test_readme_command_prints_the_summary_and_writes_results(tmp_path, capsys, 
         "results",
     ):
         assert words in out
-    results = tmp_path / "gossip-sim-results" / "ring-5-choco-gossip-seed0"
+    (results,) = (tmp_path / "gossip-sim-results").glob("ring-5-choco-gossip-seed0-*")
+    assert str(results.resolve()) in out
     for name in (
         "rounds.csv",
         "agents.csv",
@@ -161,3 +162,22 @@ def test_bits_do_not_depend_on_the_links_but_time_does(tmp_path, capsys):
         results[links] = json.loads(out)
     assert results["wan"]["total_bits"] == results["datacenter"]["total_bits"]
     assert results["wan"]["simulated_time_s"] > 1000 * results["datacenter"]["simulated_time_s"]
+
+
+def test_runs_that_differ_get_different_folders_and_reruns_replace_stale_files(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    run_cli(["-q"], capsys)
+    run_cli(["-q", "--links", "wan"], capsys)
+    assert len(list((tmp_path / "gossip-sim-results").iterdir())) == 2
+    out = tmp_path / "one"
+    run_cli(["-q", "--record-messages", "-o", str(out)], capsys)
+    assert (out / "messages.csv").is_file() and (out / "error.png").is_file()
+    run_cli(["-q", "--no-plot", "-o", str(out)], capsys)
+    assert not (out / "messages.csv").exists() and not (out / "error.png").exists()
+
+
+def test_exact_gossip_refuses_a_compressor(capsys):
+    code, _, err = run_cli(["--algorithm", "exact-gossip", "--compressor", "topk:k=5"], capsys)
+    assert code == 2 and "exact-gossip sends full float64 vectors" in err

@@ -151,17 +151,19 @@ class ChocoGossip:
     compressor: Compressor
     gamma: float | str = "auto"
     seed: int = 0
+    compressor_spec: str = ""  # how the user named the compressor (default: its repr)
     name: str = field(default="choco-gossip", init=False)
 
     def __post_init__(self) -> None:
         self.links = Links.of(self.graph)
         self.x = self.problem.initial()
+        self.compressor_spec = self.compressor_spec or repr(self.compressor)
         k, d = self.x.shape
         self.omega = float(self.compressor.omega(d))
         if self.omega <= 0:
             raise ConfigError(
-                f"choco-gossip: compressor {self.compressor!r} is not a contraction (omega = 0); "
-                "use a CHOCO form such as qsgd:s=16,scaled=true, topk, randk or sign"
+                f"choco-gossip: compressor {self.compressor_spec} is not a contraction "
+                "(omega = 0); use a CHOCO form such as qsgd:s=16,scaled=true, topk, randk or sign"
             )
         self.gamma_rule = self.gamma if isinstance(self.gamma, str) else "given"
         self.gamma = resolve_gamma(self.gamma, self.W, self.omega)
@@ -188,7 +190,7 @@ class ChocoGossip:
         """Return the resolved parameters."""
         return {
             "algorithm": self.name,
-            "compressor": repr(self.compressor),
+            "compressor": self.compressor_spec,
             "gamma": self.gamma,
             "gamma_rule": self.gamma_rule,
             "omega": self.omega,
@@ -211,4 +213,5 @@ def choco_gossip(
     seed: int = 0,
 ) -> ChocoGossip:
     """CHOCO-GOSSIP (Koloskova et al. 2019): compressed gossip on public copies x̂ with step γ."""
-    return ChocoGossip(graph, W, problem, create_compressor(compressor), gamma, seed)
+    spec = compressor if isinstance(compressor, str) else ""
+    return ChocoGossip(graph, W, problem, create_compressor(compressor), gamma, seed, spec)

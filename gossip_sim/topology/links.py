@@ -291,7 +291,13 @@ def apply_links(
         bandwidth = _check_rate(bandwidth, "bandwidth")
     if nic_egress is not None:
         nic_egress = _check_rate(nic_egress, "nic_egress")
+    profile_used = False
     for u, v, data in graph.edges(data=True):
+        located = all(
+            "latitude" in graph.nodes[n] and "longitude" in graph.nodes[n] for n in (u, v)
+        )
+        profile_used |= latency is None and data.get("latency") is None and not located
+        profile_used |= bandwidth is None and data.get("bandwidth") is None
         data["latency"] = (
             latency if latency is not None else _edge_latency(graph, u, v, data, profile)
         )
@@ -305,6 +311,8 @@ def apply_links(
         data["nic_egress"] = _nic(graph, node, data, profile, nic_egress)
         if data.get("nic_ingress") is not None:
             data["nic_ingress"] = _check_rate(data["nic_ingress"], f"nic_ingress of node {node}")
+    #: False when every link value came from the file or the arguments, not from ``profile``.
+    graph.graph["links_from_profile"] = profile_used or graph.number_of_edges() == 0
     return graph
 
 
