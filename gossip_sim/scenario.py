@@ -86,7 +86,8 @@ class RunConfig:
         name = Path(self.topology).stem if "/" in self.topology else self.topology.split(":")[0]
         agents = agents_for(self)
         size = "" if agents is None else f"-{agents}"
-        digest = hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
+        resolved = {**self.to_dict(), "agents": agents}  # `--agents 5` is the default run
+        digest = hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()
         return f"{name}{size}-{self.algorithm.split(':')[0]}-seed{self.seed}-{digest[:6]}"
 
 
