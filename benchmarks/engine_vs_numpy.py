@@ -79,6 +79,10 @@ def main():
         f"  SimPy events: {events:,}  ({events / engine_s:,.0f} per second of run time, "
         f"{events / messages:.1f} per message)"
     )
+    print(
+        f"  engine cost per message: {(engine_s - values_s) / messages * 1e6:.1f} us "
+        f"({messages / engine_s:,.0f} messages per second of run time)"
+    )
     print(f"  simulated time {trace.final.time_s:.4g} s, bits {trace.final.cumulative_bits:,}")
 
 
