@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import json
 import sys
 from collections.abc import Sequence
@@ -75,11 +76,14 @@ def _choices(registry: Any) -> str:
     return ", ".join(registry.names())
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the parser of ``gossip-sim`` (run options; subcommands are listed in the epilog)."""
+def build_parser(width: int | None = None) -> argparse.ArgumentParser:
+    """Return the parser of ``gossip-sim`` (run options; subcommands are listed in the epilog).
+
+    ``width`` fixes the help text's line width (default: the terminal's).
+    """
     parser = _Parser(
         prog="gossip-sim",
-        formatter_class=_HelpFormatter,
+        formatter_class=functools.partial(_HelpFormatter, width=width),
         description="Simulate K agents gossiping compressed messages over a network: "
         "accuracy, exact bits and simulated wall-clock time.",
         epilog="subcommands: gossip-sim topologies [show NAME --agents K], gossip-sim "
@@ -183,17 +187,7 @@ def reference_markdown() -> str:
     >>> reference_markdown().splitlines()[0]
     '# Command-line reference'
     """
-    import os
-
-    previous = os.environ.get("COLUMNS")
-    os.environ["COLUMNS"] = "100"  # argparse wraps at $COLUMNS; fix it so the page is stable
-    try:
-        text = build_parser().format_help()
-    finally:
-        if previous is None:
-            del os.environ["COLUMNS"]
-        else:
-            os.environ["COLUMNS"] = previous
+    text = build_parser(width=100).format_help()  # a fixed width keeps the page stable
     return (
         "# Command-line reference\n\n"
         "Generated from the parser by `python -c 'from gossip_sim.cli import "
@@ -268,6 +262,12 @@ def _report(trace: Trace, config: RunConfig, out: Path, args: argparse.Namespace
         print(format_summary(summary, config))
 
 
+def _with_unit(value: float, units: tuple[tuple[str, float], ...]) -> str:
+    """Write ``value`` in the largest unit it reaches (the last unit if it reaches none)."""
+    unit, scale = next(((u, s) for u, s in units if value >= s), units[-1])
+    return f"{value / scale:.4g} {unit}"
+
+
 def format_seconds(seconds: float) -> str:
     """Return a duration with a readable unit.
 
@@ -276,10 +276,7 @@ def format_seconds(seconds: float) -> str:
     >>> format_seconds(0.000112781), format_seconds(0.25), format_seconds(75.0)
     ('112.8 µs', '250 ms', '75 s')
     """
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale or unit == "µs":
-            return f"{seconds / scale:.4g} {unit}"
-    raise AssertionError("unreachable")
+    return _with_unit(seconds, (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)))
 
 
 def format_rate(bits_per_second: float) -> str:
@@ -290,10 +287,7 @@ def format_rate(bits_per_second: float) -> str:
     >>> format_rate(1e10), format_rate(1.544e6)
     ('10 Gb/s', '1.544 Mb/s')
     """
-    for unit, scale in (("Gb/s", 1e9), ("Mb/s", 1e6), ("kb/s", 1e3), ("b/s", 1.0)):
-        if bits_per_second >= scale or unit == "b/s":
-            return f"{bits_per_second / scale:.4g} {unit}"
-    raise AssertionError("unreachable")
+    return _with_unit(bits_per_second, (("Gb/s", 1e9), ("Mb/s", 1e6), ("kb/s", 1e3), ("b/s", 1.0)))
 
 
 def _span(low: float, high: float, fmt: Any) -> str:

@@ -124,11 +124,7 @@ def agents_for(config: RunConfig) -> int | None:
     """
     if config.agents is not None:
         return config.agents
-    spec = config.topology
-    name = spec.split(":")[0]
-    if name in topology.catalogue_names() or name == "file" or "/" in spec or Path(spec).suffix:
-        return None
-    return DEFAULT_AGENTS
+    return None if topology.sized_by_file(config.topology) else DEFAULT_AGENTS
 
 
 def load_config(path: str | Path) -> RunConfig:

@@ -144,6 +144,20 @@ def unpack_fixed(batch: PayloadBatch) -> Bits:
     return np.unpackbits(rows, axis=1)[:, :n]
 
 
+def _runs(lengths: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """For runs of the given lengths laid end to end: each slot's run and its place in the run.
+
+    Examples
+    --------
+    >>> [a.tolist() for a in _runs(np.array([2, 0, 3]))]
+    [[0, 0, 2, 2, 2], [0, 1, 0, 1, 2]]
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    owner = np.repeat(np.arange(len(lengths)), lengths)
+    first = np.cumsum(lengths) - lengths
+    return owner, np.arange(int(lengths.sum())) - first[owner]
+
+
 def pack_ragged(bits: Bits, lengths: NDArray[np.int64]) -> PayloadBatch:
     """Pack rows of different bit lengths, given concatenated as one flat bit array.
 
@@ -158,9 +172,8 @@ def pack_ragged(bits: Bits, lengths: NDArray[np.int64]) -> PayloadBatch:
     lengths = np.asarray(lengths, dtype=np.int64)
     nbytes = (lengths + 7) // 8
     offsets = np.concatenate([[0], np.cumsum(nbytes)]).astype(np.int64)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    row = np.repeat(np.arange(len(lengths)), lengths)
-    position = 8 * offsets[row] + np.arange(int(lengths.sum())) - starts[row]
+    row, within = _runs(lengths)
+    position = 8 * offsets[row] + within
     buffer = np.zeros(8 * int(offsets[-1]), dtype=np.uint8)
     buffer[position] = bits
     return PayloadBatch(np.packbits(buffer).tobytes(), offsets, lengths)
@@ -202,10 +215,8 @@ def gamma_encode(values: NDArray[np.integer]) -> tuple[Bits, Bits]:
     length -= (np.int64(1) << length) > values
     prefix = np.zeros(int(length.sum()) + values.size, dtype=np.uint8)
     prefix[np.cumsum(length + 1) - 1] = 1
-    total = int(length.sum())
-    owner = np.repeat(np.arange(values.size), length)
-    first = np.concatenate([[0], np.cumsum(length)[:-1]]) if values.size else length
-    bit_index = length[owner] - 1 - (np.arange(total) - first[owner])
+    owner, within = _runs(length)
+    bit_index = length[owner] - 1 - within
     mantissa = ((values[owner] >> bit_index) & 1).astype(np.uint8)
     return prefix, mantissa
 
@@ -230,9 +241,8 @@ def gamma_decode(bits: Bits, count: int) -> tuple[NDArray[np.int64], int]:
     prefix_bits = int(ends[-1]) if count else 0
     total = int(length.sum())
     mantissa = np.asarray(bits[prefix_bits : prefix_bits + total], dtype=np.int64)
-    owner = np.repeat(np.arange(count), length)
-    first = np.concatenate([[0], np.cumsum(length)[:-1]]) if count else length
-    shift = length[owner] - 1 - (np.arange(total) - first[owner])
+    owner, within = _runs(length)
+    shift = length[owner] - 1 - within
     low = np.bincount(owner, weights=mantissa << shift, minlength=count).astype(np.int64)
     return (np.int64(1) << length) + low, prefix_bits + total
 

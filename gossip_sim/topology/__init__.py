@@ -57,6 +57,7 @@ __all__ = [
     "links",
     "load_catalogue",
     "load_graph_file",
+    "sized_by_file",
 ]
 
 
@@ -129,6 +130,21 @@ def build(
     apply_links(graph, profile, latency=latency, bandwidth=bandwidth, nic_egress=nic_egress)
     graph.graph.update(name=name, spec=str(spec), links=profile.name)
     return graph
+
+
+def sized_by_file(spec: str | Path) -> bool:
+    """Return True if ``spec`` names a catalogue network or a graph file (which fix K).
+
+    Examples
+    --------
+    >>> sized_by_file("abilene"), sized_by_file("my/net.graphml"), sized_by_file("ring")
+    (True, True, False)
+    """
+    text = str(spec).strip()
+    if isinstance(spec, Path) or (not text.lower().startswith("file:") and _is_path(text)):
+        return True
+    name, _ = parse_spec(text)
+    return name == "file" or (name not in TOPOLOGIES and name in catalogue_names())
 
 
 def _is_path(text: str) -> bool:
