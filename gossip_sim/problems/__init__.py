@@ -6,7 +6,24 @@ Examples
 ['consensus']
 """
 
-from gossip_sim.problems.base import PROBLEMS, Problem, consensus_error, create
+from gossip_sim.problems.base import (
+    PROBLEMS,
+    Block,
+    OptimisationProblem,
+    Problem,
+    consensus_error,
+    create,
+    is_optimisation,
+)
 from gossip_sim.problems.consensus import Consensus
 
-__all__ = ["PROBLEMS", "Consensus", "Problem", "consensus_error", "create"]
+__all__ = [
+    "PROBLEMS",
+    "Block",
+    "Consensus",
+    "OptimisationProblem",
+    "Problem",
+    "consensus_error",
+    "create",
+    "is_optimisation",
+]
