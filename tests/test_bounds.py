@@ -204,8 +204,10 @@ def test_thm9_overflow_and_conditions():
     assert "2^" in str(b)
     tiny = korhonen_alistarh_thm9(2, 1, beta=0.5, eps=1.0)
     assert tiny.bits == 0 and not tiny.applies and "beta d" in tiny.reason
-    weak = korhonen_alistarh_thm9(2**40, 1, beta=8.0, eps=1.0)  # packing 1.0 ≤ log2 N = 40
-    assert not weak.applies and "log2 N" in weak.reason
+    # d = 4, β = 8, ε = 1: packing (8·2/(2C))^4 = 2^7.8 ≈ 223 points, dβ/ε = 32 ≥ πe
+    assert korhonen_alistarh_thm9(2**7, 4, beta=8.0, eps=1.0).applies
+    weak = korhonen_alistarh_thm9(2**300, 4, beta=8.0, eps=1.0)  # 223 ≤ log2 N = 300
+    assert not weak.applies and "log2 N" in weak.reason and "πe" not in weak.reason
 
 
 def test_thm41_and_thm42_conditions():
