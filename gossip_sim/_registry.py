@@ -124,8 +124,11 @@ class Registry(Generic[T]):
         self.kind = kind
         self._entries: dict[str, Entry] = {}
 
-    def register(self, name: str) -> Callable[[T], T]:
-        """Return a decorator that registers a callable under ``name``."""
+    def register(self, name: str, **attributes: Any) -> Callable[[T], T]:
+        """Return a decorator that registers a callable under ``name``.
+
+        ``attributes`` are set on the callable (e.g. ``coordinator=True`` for algorithms).
+        """
         key = _normalise(name)
 
         def decorator(func: T) -> T:
@@ -142,6 +145,8 @@ class Registry(Generic[T]):
             doc = inspect.getdoc(func) or ""
             summary = doc.split("\n\n")[0].replace("\n", " ")
             self._entries[key] = Entry(key, func, parameters, summary)
+            for attribute, value in attributes.items():
+                setattr(func, attribute, value)
             return func
 
         return decorator

@@ -156,6 +156,7 @@ class _Run:
         self.received: list[NDArray[np.int64]] = [np.zeros(self.k, dtype=np.int64)]
         self.finish: list[NDArray[np.float64]] = [np.zeros(self.k)]
         self.pending: dict[int, tuple[RoundResult, float, float]] = {}
+        self.closing: RoundResult | None = None
         self.values = algorithm.values0
         self._record_start()
         if self.target is not None and self.initial_error <= self.target:
@@ -187,6 +188,12 @@ class _Run:
 
     def _compute(self, t: int) -> None:
         assert t == self.computed, "rounds are computed in order"
+        if self.closing is not None and t == self.last:
+            result, self.closing = self.closing, None
+            self.computed += 1
+            self.active[t] = _Round(result, self.k, self.model)
+            self.pending[t] = (result, consensus_error(result.values), self._error(result.values))
+            return
         result = self.algorithm.step(t)
         self.computed += 1
         values = result.values
@@ -210,7 +217,17 @@ class _Run:
             self._stop(t, "rounds exhausted")
 
     def _stop(self, last: int, status: str) -> None:
+        """End the run after round ``last``, plus the algorithm's closing round if it has one.
+
+        An algorithm with a ``closing(target)`` method (Korhonen & Alistarh's final report of
+        the function values) gets one more round after the last one, unless the run diverged.
+        """
         self.last, self.status = last, status
+        closing = getattr(self.algorithm, "closing", None)
+        if closing is not None and not status.startswith("diverged"):
+            self.closing = closing(self.target)
+            if self.closing is not None:
+                self.last = last + 1
 
     def agent(self, i: int) -> Generator[simpy.Event, Any, None]:
         """Play agent ``i``: the SimPy process that sends, waits and finishes its rounds."""

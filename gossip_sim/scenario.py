@@ -174,20 +174,36 @@ def build(config: RunConfig) -> Setup:
         config.topology, agents_for(config), links=config.links, seed=config.seed, **overrides
     )
     W = mixing.mixing_matrix(config.mixing, graph)
-    problem = problems.create(
-        config.problem, n_agents=graph.number_of_nodes(), dim=config.dim, seed=config.seed
-    )
-    if (
-        config.algorithm.split(":")[0] == "exact-gossip"
-        and config.compressor != RunConfig.compressor
-    ):
+    name = config.algorithm.split(":")[0]
+    entry = algorithms.ALGORITHMS.entry(name)
+    coordinator = algorithms.is_coordinator_algorithm(name)
+    if coordinator:
+        algorithms.Coordinator.of(graph, name)  # refuse a non-star before building data
+    holders = graph.number_of_nodes() - (1 if coordinator else 0)  # the hub holds no data
+    problem = problems.create(config.problem, n_agents=holders, dim=config.dim, seed=config.seed)
+    gossip_only = name in ("exact-gossip", "choco-gossip")
+    if gossip_only and problems.is_optimisation(problem):
         raise ConfigError(
-            f"exact-gossip sends full float64 vectors; compressor={config.compressor!r} "
-            "applies to choco-gossip (give --algorithm choco-gossip, or drop --compressor)"
+            f"{name} averages the agents' vectors; problem {config.problem!r} needs an "
+            "optimisation algorithm: dgd, choco-sgd or song-decentralized on any graph, "
+            "parameter-server, song-server or korhonen-alistarh on a star"
+        )
+    if "compressor" not in entry.parameters and config.compressor != RunConfig.compressor:
+        sends = (
+            "float64 vectors"
+            if name in ("exact-gossip", "dgd", "parameter-server")
+            else "its own quantised messages"
+        )
+        raise ConfigError(
+            f"{name} does not take --compressor (it sends {sends}); "
+            "compressors apply to choco-gossip, choco-sgd and song-decentralized; "
+            f"drop --compressor or set the algorithm's own parameters (gossip-sim algorithms)"
         )
     extra: dict[str, Any] = {"compressor": config.compressor, "seed": config.seed}
-    if config.algorithm.split(":")[0] == "choco-gossip":
+    if "gamma" in entry.parameters:
         extra["gamma"] = config.gamma
+    elif config.gamma != RunConfig.gamma:
+        raise ConfigError(f"{name} has no consensus step gamma; drop --gamma")
     algorithm = algorithms.create(config.algorithm, graph, W, problem, **extra)
     return Setup(graph, W, problem, algorithm)
 

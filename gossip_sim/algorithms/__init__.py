@@ -12,20 +12,42 @@ import networkx as nx
 import scipy.sparse as sp
 
 from gossip_sim._registry import parse_spec
-from gossip_sim.algorithms.base import ALGORITHMS, Algorithm, Exchange, Links, RoundResult
-from gossip_sim.algorithms.gossip import ChocoGossip, ExactGossip, choco_gamma
+from gossip_sim.algorithms.base import (
+    ALGORITHMS,
+    Algorithm,
+    Coordinator,
+    Exchange,
+    Links,
+    RoundResult,
+    is_coordinator_algorithm,
+)
+from gossip_sim.algorithms.coordinator import KorhonenAlistarh, ParameterServer
+from gossip_sim.algorithms.decentralized import DGD, ChocoSGD
+from gossip_sim.algorithms.gossip import ChocoChannel, ChocoGossip, ExactGossip, choco_gamma
+from gossip_sim.algorithms.sketch import Sketch
+from gossip_sim.algorithms.song import SongDecentralized, SongServer
 from gossip_sim.problems.base import Problem
 
 __all__ = [
     "ALGORITHMS",
+    "DGD",
     "Algorithm",
+    "ChocoChannel",
     "ChocoGossip",
+    "ChocoSGD",
+    "Coordinator",
     "ExactGossip",
     "Exchange",
+    "KorhonenAlistarh",
     "Links",
+    "ParameterServer",
     "RoundResult",
+    "Sketch",
+    "SongDecentralized",
+    "SongServer",
     "choco_gamma",
     "create",
+    "is_coordinator_algorithm",
 ]
 
 

@@ -25,8 +25,19 @@ from numpy.typing import NDArray
 
 from gossip_sim._registry import Registry
 from gossip_sim._typing import Stack
+from gossip_sim.errors import ConfigError
 
-__all__ = ["ALGORITHMS", "Algorithm", "Exchange", "Links", "RoundResult"]
+__all__ = [
+    "ALGORITHMS",
+    "Algorithm",
+    "Coordinator",
+    "Exchange",
+    "Links",
+    "RoundResult",
+    "is_coordinator_algorithm",
+    "require_optimisation",
+    "resolve_step",
+]
 
 ALGORITHMS: Registry[Any] = Registry("algorithm")
 
@@ -50,6 +61,98 @@ class Links:
 
 
 @dataclass(frozen=True)
+class Coordinator:
+    """The coordinator model: a star whose hub holds no data; worker ``k`` is node ``workers[k]``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> c = Coordinator.of(nx.star_graph(3), "parameter-server")
+    >>> c.hub, c.workers.tolist()
+    (0, [1, 2, 3])
+    >>> Coordinator.of(nx.cycle_graph(4), "parameter-server")
+    Traceback (most recent call last):
+    ...
+    gossip_sim.errors.ConfigError: parameter-server is a coordinator algorithm: ...
+    """
+
+    hub: int
+    workers: IntArray
+
+    @classmethod
+    def of(cls, graph: nx.Graph, algorithm: str) -> Coordinator:
+        """Return the hub and workers of a star ``graph``; refuse any other topology."""
+        k = graph.number_of_nodes()
+        hub = graph.graph.get("coordinator")
+        if hub is None and k >= 3:
+            hubs = [n for n, deg in graph.degree() if deg == k - 1]
+            hub = hubs[0] if len(hubs) == 1 else None
+        is_star = (
+            k >= 2
+            and hub in graph
+            and graph.number_of_edges() == k - 1
+            and graph.degree[hub] == k - 1
+        )
+        if not is_star:
+            raise ConfigError(
+                f"{algorithm} is a coordinator algorithm: it needs a star topology whose hub is "
+                f"the coordinator (give --topology star), not a graph with {k} nodes and "
+                f"{graph.number_of_edges()} edges; on other graphs use a decentralized "
+                "algorithm (dgd, choco-sgd, song-decentralized)"
+            )
+        workers = np.array(sorted(n for n in graph.nodes if n != hub), dtype=np.int64)
+        return cls(int(hub), workers)
+
+
+def require_optimisation(problem: Any, algorithm: str) -> Any:
+    """Return ``problem`` if it has gradients; otherwise refuse, saying what would work.
+
+    Examples
+    --------
+    >>> require_optimisation(gs.problems.create("consensus", n_agents=2, dim=2), "dgd")
+    Traceback (most recent call last):
+    ...
+    gossip_sim.errors.ConfigError: dgd minimises a sum of local objectives, ...
+    """
+    from gossip_sim.problems import is_optimisation
+
+    if not is_optimisation(problem):
+        raise ConfigError(
+            f"{algorithm} minimises a sum of local objectives, and problem "
+            f"{getattr(problem, 'name', problem)!r} has none; give --problem quadratic, "
+            "least-squares, kernel-regression, logistic or pyramidal-nn (or average vectors "
+            "with --algorithm choco-gossip / exact-gossip)"
+        )
+    return problem
+
+
+def resolve_step(step: float | str, auto: float, who: str) -> float:
+    """Return the step size ``step`` names: a positive number, or ``"auto"`` → ``auto``.
+
+    Examples
+    --------
+    >>> resolve_step("auto", 0.5, "dgd"), resolve_step(0.1, 0.5, "dgd")
+    (0.5, 0.1)
+    """
+    if step == "auto":
+        return float(auto)
+    if isinstance(step, bool) or not isinstance(step, (int, float)) or not step > 0:
+        raise ConfigError(f"{who}: step={step!r} is not valid; give a number > 0 or 'auto'")
+    return float(step)
+
+
+def is_coordinator_algorithm(name: str) -> bool:
+    """Return whether the algorithm ``name`` runs on a star with a data-less coordinator.
+
+    Examples
+    --------
+    >>> is_coordinator_algorithm("korhonen-alistarh"), is_coordinator_algorithm("dgd")
+    (True, False)
+    """
+    return bool(getattr(ALGORITHMS.get(name.split(":")[0]), "coordinator", False))
+
+
+@dataclass(frozen=True)
 class Exchange:
     """One communication phase: message ``m`` goes ``src[m] → dst[m]`` carrying ``nbits[m]`` bits.
 
@@ -65,6 +168,18 @@ class Exchange:
     def broadcast(cls, links: Links, nbits_per_sender: IntArray) -> Exchange:
         """Every agent sends its payload (``nbits_per_sender[i]`` bits) to each neighbour."""
         return cls(links.src, links.dst, np.asarray(nbits_per_sender, dtype=np.int64)[links.src])
+
+    @classmethod
+    def uplink(cls, hub: Coordinator, nbits_per_worker: IntArray) -> Exchange:
+        """Every worker sends its payload (``nbits_per_worker[k]`` bits) to the coordinator."""
+        nbits = np.asarray(nbits_per_worker, dtype=np.int64).reshape(len(hub.workers))
+        return cls(hub.workers, np.full(len(hub.workers), hub.hub, dtype=np.int64), nbits)
+
+    @classmethod
+    def downlink(cls, hub: Coordinator, nbits_per_worker: IntArray | int) -> Exchange:
+        """Send the coordinator's payload to every worker (counted once per receiver)."""
+        nbits = np.broadcast_to(np.asarray(nbits_per_worker, dtype=np.int64), hub.workers.shape)
+        return cls(np.full(len(hub.workers), hub.hub, dtype=np.int64), hub.workers, nbits.copy())
 
     @property
     def total_bits(self) -> int:

@@ -42,7 +42,7 @@ from gossip_sim.mixing import beta as mixing_beta
 from gossip_sim.mixing import spectral_gap
 from gossip_sim.problems.base import Problem
 
-__all__ = ["ChocoGossip", "ExactGossip", "choco_gamma", "resolve_gamma"]
+__all__ = ["ChocoChannel", "ChocoGossip", "ExactGossip", "choco_gamma", "resolve_gamma"]
 
 
 def choco_gamma(delta: float, beta: float, omega: float) -> float:
@@ -138,6 +138,81 @@ class ExactGossip:
 
 
 @dataclass
+class ChocoChannel:
+    """CHOCO-GOSSIP's public copies x̂ and compressor state on one graph.
+
+    Shared by the consensus, CHOCO-SGD and Song et al.'s Algorithm 2.
+
+    :meth:`round` is one gossip round on the agents' values ``x``: it encodes x − x̂, updates
+    x̂ from the decoded payloads and returns x + γ (W x̂ − x̂) with the round's messages.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.cycle_graph(4)
+    >>> W = gs.mixing.mixing_matrix("uniform", g)
+    >>> channel = ChocoChannel.open(g, W, gs.compress.create("topk:k=1"), "auto", (4, 3), seed=0)
+    >>> x = np.arange(12.0).reshape(4, 3)
+    >>> y, exchange = channel.round(x)
+    >>> bool(np.allclose(y.mean(axis=0), x.mean(axis=0))), len(exchange.nbits)
+    (True, 8)
+    """
+
+    links: Links
+    W: sp.csr_array
+    compressor: Compressor
+    gamma: float
+    omega: float
+    shared_seed: int
+    state: Any
+    rngs: list[np.random.Generator]
+    x_hat: Stack
+
+    @classmethod
+    def open(
+        cls,
+        graph: nx.Graph,
+        W: sp.csr_array,
+        compressor: Compressor,
+        gamma: float | str,
+        shape: tuple[int, int],
+        seed: int,
+        *,
+        who: str = "choco-gossip",
+        label: str = "",
+    ) -> ChocoChannel:
+        """Start a channel for ``shape = (K, D)`` values with x̂ = 0; refuse non-contractions."""
+        k, d = shape
+        omega = float(compressor.omega(d))
+        if omega <= 0:
+            raise ConfigError(
+                f"{who}: compressor {label or compressor!r} is not a contraction "
+                "(omega = 0); use a CHOCO form such as qsgd:s=16,scaled=true, topk, randk or sign"
+            )
+        #: The seed sender and receiver share (random-k indices); agent i's rows use it with i.
+        shared_seed = int(stream(seed, "shared").integers(2**63))
+        return cls(
+            Links.of(graph),
+            W,
+            compressor,
+            resolve_gamma(gamma, W, omega),
+            omega,
+            shared_seed,
+            compressor.init(shape, seed=shared_seed),
+            compress_streams(seed, k),
+            np.zeros(shape),
+        )
+
+    def round(self, x: Stack) -> tuple[Stack, Exchange]:
+        """One CHOCO-GOSSIP round on ``x``: compress x − x̂, update x̂, gossip on x̂."""
+        batch, _ = self.compressor.encode(x - self.x_hat, self.state, self.rngs)
+        q, self.state = self.compressor.decode(batch, self.state)
+        self.x_hat += q
+        moved = x + self.gamma * (self.W @ self.x_hat - self.x_hat)
+        return moved, Exchange.broadcast(self.links, batch.nbits)
+
+
+@dataclass
 class ChocoGossip:
     """CHOCO-GOSSIP average consensus with any compressor and consensus step size ``gamma``.
 
@@ -155,23 +230,20 @@ class ChocoGossip:
     name: str = field(default="choco-gossip", init=False)
 
     def __post_init__(self) -> None:
-        self.links = Links.of(self.graph)
         self.x = self.problem.initial()
         self.compressor_spec = self.compressor_spec or repr(self.compressor)
-        k, d = self.x.shape
-        self.omega = float(self.compressor.omega(d))
-        if self.omega <= 0:
-            raise ConfigError(
-                f"choco-gossip: compressor {self.compressor_spec} is not a contraction "
-                "(omega = 0); use a CHOCO form such as qsgd:s=16,scaled=true, topk, randk or sign"
-            )
         self.gamma_rule = self.gamma if isinstance(self.gamma, str) else "given"
-        self.gamma = resolve_gamma(self.gamma, self.W, self.omega)
-        self.x_hat = np.zeros_like(self.x)
-        #: The seed sender and receiver share (random-k indices); agent i's rows use it with i.
-        self.shared_seed = int(stream(self.seed, "shared").integers(2**63))
-        self.state = self.compressor.init(self.x.shape, seed=self.shared_seed)
-        self.rngs = compress_streams(self.seed, k)
+        self.channel = ChocoChannel.open(
+            self.graph,
+            self.W,
+            self.compressor,
+            self.gamma,
+            self.x.shape,
+            self.seed,
+            label=self.compressor_spec,
+        )
+        self.gamma, self.omega = self.channel.gamma, self.channel.omega
+        self.shared_seed = self.channel.shared_seed
 
     @property
     def values0(self) -> Stack:
@@ -180,11 +252,8 @@ class ChocoGossip:
 
     def step(self, t: int) -> RoundResult:
         """One CHOCO-GOSSIP round: compress x − x̂, update the public copies, gossip on x̂."""
-        batch, _ = self.compressor.encode(self.x - self.x_hat, self.state, self.rngs)
-        q, self.state = self.compressor.decode(batch, self.state)
-        self.x_hat += q
-        self.x = self.x + self.gamma * (self.W @ self.x_hat - self.x_hat)
-        return RoundResult([Exchange.broadcast(self.links, batch.nbits)], self.x)
+        self.x, exchange = self.channel.round(self.x)
+        return RoundResult([exchange], self.x)
 
     def describe(self) -> dict[str, Any]:
         """Return the resolved parameters."""

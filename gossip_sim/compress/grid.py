@@ -98,6 +98,29 @@ class Grid:
         """Return the state for centre ``p`` (what both ends set before the next message)."""
         return np.array(p, dtype=np.float64)
 
+    def index_of(self, c: Stack, p: Stack, r: float | Stack) -> np.ndarray:
+        """Return the b-bit grid index of each entry of ``c`` on the box ``p ± r``.
+
+        ``r`` may be an array broadcasting against ``c`` (one radius per row, say); the
+        algorithms that move the radius (Song et al. Algorithm 1) use this directly.
+
+        Examples
+        --------
+        >>> Grid(b=2).index_of(np.array([[0.1, 0.9]]), np.zeros((1, 2)), np.array([[1.0]]))
+        array([[2, 3]])
+        """
+        return _grid_index(c, p, r, self.b)
+
+    def values_of(self, index: np.ndarray, p: Stack, r: float | Stack) -> Stack:
+        """Return the grid points that ``index`` names on the box ``p ± r``.
+
+        Examples
+        --------
+        >>> Grid(b=2).values_of(np.array([[0, 3]]), np.zeros((1, 2)), 1.0).tolist()
+        [[-1.0, 1.0]]
+        """
+        return _grid_values(index, p, r, self.b)
+
     def encode(self, x: Stack, state: Stack, rng: Any) -> tuple[PayloadBatch, Stack]:
         """Send each entry's grid index in b bits."""
         arr = check_finite(x, "grid")
