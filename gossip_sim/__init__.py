@@ -16,6 +16,7 @@ from gossip_sim import (
     _data,  # noqa: F401  (reached by doctests as gs._data)
     _random,  # noqa: F401
     algorithms,
+    bounds,
     compress,
     engine,
     errors,

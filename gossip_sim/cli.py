@@ -125,7 +125,11 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     )
     alg = parser.add_argument_group("algorithm")
     alg.add_argument(
-        "--algorithm", default=_DEFAULTS.algorithm, help=f"one of {_choices(algorithms.ALGORITHMS)}"
+        "--algorithm",
+        default=_DEFAULTS.algorithm,
+        help=f"one of {_choices(algorithms.ALGORITHMS)}, with parameters as NAME:KEY=VALUE "
+        "(e.g. song-server:b=4); parameter-server, song-server and korhonen-alistarh run on "
+        "--topology star (hub = coordinator, no data); see 'gossip-sim algorithms'",
     )
     alg.add_argument(
         "--compressor",
@@ -140,10 +144,13 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
         "default) or 'theory' (Koloskova et al. Thm 2)",
     )
     alg.add_argument(
-        "--problem", default=_DEFAULTS.problem, help=f"one of {_choices(problems.PROBLEMS)}"
+        "--problem",
+        default=_DEFAULTS.problem,
+        help=f"one of {_choices(problems.PROBLEMS)}, with parameters as NAME:KEY=VALUE "
+        "(e.g. quadratic:kappa=10); see 'gossip-sim problems'",
     )
     alg.add_argument(
-        "--dim", "-d", type=int, default=_DEFAULTS.dim, help="dimension D of each vector"
+        "--dim", "-d", type=int, default=_DEFAULTS.dim, help="dimension D of the agents' vectors (pyramidal-nn: the wide layer's width)"
     )
     alg.add_argument("--rounds", type=int, default=_DEFAULTS.rounds, help="most rounds to run")
     alg.add_argument(
@@ -307,6 +314,21 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+def _bound_lines(s: dict[str, Any]) -> list[str]:
+    if not s.get("lower_bound_name"):
+        return [f"  lower bound   none ({s.get('lower_bound_note', 'no bound fits this run')})"]
+    lines = [
+        f"  lower bound   {s['lower_bound_bits']:,.0f} bits, {s['lower_bound_name']}: "
+        f"{s['lower_bound_formula']} (its Ω constant left out)"
+    ]
+    if not s.get("lower_bound_applies", True):
+        lines.append(f"                does not apply here: {s['lower_bound_note']}")
+    ratio = s.get("bits_over_lower_bound")
+    if ratio is not None:
+        lines.append(f"  bits / bound  {ratio:,.3g}")
+    return lines
+
+
 def format_summary(summary: dict[str, Any], config: RunConfig) -> str:
     """Return the short human-readable summary of a run."""
     s = summary
@@ -322,12 +344,13 @@ def format_summary(summary: dict[str, Any], config: RunConfig) -> str:
             if "gamma" in s
             else ""
         ),
-        f"  problem       {config.problem}, dimension {config.dim}",
+        f"  problem       {config.problem}, dimension {config.dim}, error = {s['error_name']}",
         f"  rounds        {s['rounds']} ({s['status']})",
         f"  error         {s['final_error']:.3e} (started at {s['initial_error']:.3e}), "
         f"consensus error {s['final_consensus_error']:.3e}",
         f"  bits          {s['total_bits']:,} in {s['total_messages']:,} messages "
         f"({per_round:,.0f} per round)",
+        *_bound_lines(s),
         f"  time          {format_seconds(s['simulated_time_s'])} simulated",
         f"  results       {s['output']}",
     ]

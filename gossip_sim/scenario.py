@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gossip_sim import algorithms, engine, mixing, problems, topology
+from gossip_sim import algorithms, bounds, engine, mixing, problems, topology
 from gossip_sim._random import as_seed
 from gossip_sim.errors import ConfigError
 from gossip_sim.trace import Trace
@@ -225,7 +225,52 @@ def execute(config: RunConfig, *, on_round: Any = None) -> Trace:
         config=config.to_dict(),
     )
     trace.details.update(network_details(setup))
+    trace.details.update(bound_details(config, setup, trace))
     return trace
+
+
+def bound_details(config: RunConfig, setup: Setup, trace: Trace) -> dict[str, Any]:
+    """Return the lower bound that fits the run and the ratio "bits used / lower bound".
+
+    The accuracy is the target when the run reached it, else the error it ended at; a
+    training-MSE target m is the objective gap ε = N m / 2 the bounds are stated in
+    (F = ½ Σ ‖A_k θ − b_k‖²). Algorithms with random compressors get Korhonen & Alistarh's
+    randomised bound (Thm 4) on quadratics and consensus. The Ω's constants are left out
+    (see :mod:`gossip_sim.bounds`), so the ratio is "up to a constant", not a gap.
+
+    Examples
+    --------
+    >>> cfg = RunConfig(topology="ring", agents=5, dim=10, target=1e-6)
+    >>> trace = execute(cfg)
+    >>> trace.details["lower_bound_name"], trace.details["bits_over_lower_bound"] > 1
+    ('Korhonen-Alistarh Thm 4', True)
+    """
+    reached = trace.status == "target reached" and config.target is not None
+    accuracy = config.target if reached else trace.final.error
+    problem = setup.problem
+    samples = getattr(problem, "samples_per_agent", None)
+    if getattr(problem, "error_name", "") == "training MSE" and samples:
+        accuracy = accuracy * sum(samples) / 2
+    name = config.algorithm.split(":")[0]
+    randomised = "compressor" in algorithms.ALGORITHMS.entry(name).parameters and (
+        config.compressor.split(":")[0] in ("qsgd", "randk")
+    )
+    if not accuracy or accuracy <= 0:
+        return {"lower_bound_name": None, "lower_bound_note": "the run ended at error 0"}
+    bound = bounds.lower_bound_for(
+        problem,
+        accuracy,
+        coordinator=algorithms.is_coordinator_algorithm(name),
+        randomised=randomised,
+    )
+    return {
+        "lower_bound_name": bound.name,
+        "lower_bound_formula": bound.formula,
+        "lower_bound_bits": bound.bits,
+        "lower_bound_applies": bound.applies,
+        "lower_bound_note": bound.reason,
+        "bits_over_lower_bound": bounds.ratio(trace.final.cumulative_bits, bound),
+    }
 
 
 def link_facts(graph: Any) -> dict[str, float]:
