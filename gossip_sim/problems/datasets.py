@@ -1,0 +1,234 @@
+"""Real data for the problems: bundled scikit-learn sets or your own CSV/NPZ, split over agents.
+
+``data`` names one of scikit-learn's bundled data sets, which load without a network
+connection (``pip install 'gossip-sim[datasets]'``), or is a path to
+
+* a ``.csv`` file: comma-separated numbers, the **last column is the target**, an optional
+  header row (a first line that does not parse as numbers is skipped);
+* a ``.npz`` file holding arrays ``X`` (rows × columns) and ``y`` (rows).
+
+Split rules, applied to the K·samples rows a problem uses (drawn at random, seeded, when the
+data set has more):
+
+* ``iid``: rows shuffled, agent k gets rows k·samples … (k+1)·samples − 1;
+* ``sorted``: rows sorted by target (stable), then the same contiguous chunks, so agent 0 holds
+  the smallest targets: the documented non-iid rule (label skew for classification).
+
+Examples
+--------
+>>> X, y = gs.problems.datasets.split_rows(np.eye(4), np.array([3., 1., 2., 0.]), 2, 2,
+...                                         "sorted", seed=0)
+>>> y.tolist()
+[0.0, 1.0, 2.0, 3.0]
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from pathlib import Path
+
+import numpy as np
+
+from gossip_sim._typing import Stack, Vector
+from gossip_sim.errors import ConfigError
+from gossip_sim.problems._common import SPLITS, check_choice, shared_stream
+
+__all__ = ["DATASETS", "load_dataset", "load_table", "sort_by_target", "split_rows", "standardise"]
+
+#: Bundled scikit-learn data sets (name → loader in ``sklearn.datasets``).
+DATASETS = {
+    "breast-cancer": "load_breast_cancer",
+    "diabetes": "load_diabetes",
+    "digits": "load_digits",
+    "iris": "load_iris",
+    "wine": "load_wine",
+}
+
+
+
+def _looks_like_path(data: str) -> bool:
+    return any(c in data for c in "/\\") or data.lower().endswith((".csv", ".npz"))
+
+
+def _load_sklearn(name: str) -> tuple[Stack, Vector]:
+    try:
+        datasets = importlib.import_module("sklearn.datasets")
+    except ImportError:
+        raise ConfigError(
+            f"data set {name!r} needs scikit-learn; install it with: "
+            "pip install 'gossip-sim[datasets]', or give a path to a .csv or .npz file"
+        ) from None
+    bunch = getattr(datasets, DATASETS[name])()
+    return np.asarray(bunch.data, dtype=float), np.asarray(bunch.target, dtype=float)
+
+
+def _load_csv(path: Path) -> tuple[Stack, Vector]:
+    with path.open() as handle:
+        first = handle.readline()
+    try:
+        [float(v) for v in first.split(",")]
+        header = 0
+    except ValueError:
+        header = 1
+    try:
+        table = np.loadtxt(path, delimiter=",", skiprows=header, ndmin=2)
+    except ValueError as exc:
+        raise ConfigError(f"cannot read {str(path)!r} as comma-separated numbers: {exc}") from None
+    if table.shape[1] < 2 or table.shape[0] < 1:
+        raise ConfigError(
+            f"{str(path)!r} has {table.shape[1]} column(s); give feature columns then the target"
+        )
+    return table[:, :-1], table[:, -1]
+
+
+def _load_npz(path: Path) -> tuple[Stack, Vector]:
+    with np.load(path) as arrays:
+        if "X" not in arrays or "y" not in arrays:
+            raise ConfigError(
+                f"{str(path)!r} holds arrays {', '.join(arrays.files) or 'none'}; "
+                "it must hold X (rows × columns) and y (rows)"
+            )
+        X, y = np.asarray(arrays["X"], dtype=float), np.asarray(arrays["y"], dtype=float)
+    if X.ndim != 2 or y.shape != (X.shape[0],):
+        raise ConfigError(
+            f"{str(path)!r}: X has shape {X.shape} and y {y.shape}; "
+            "give X as rows × columns and y with one entry per row"
+        )
+    return X, y
+
+
+def load_dataset(data: str, also: tuple[str, ...] = ()) -> tuple[Stack, Vector]:
+    """Return the inputs X (rows × columns) and targets y of a named data set or a file.
+
+    Parameters
+    ----------
+    data : str
+        One of :data:`DATASETS` or a path to a ``.csv`` / ``.npz`` file (see the module notes).
+    also : tuple of str
+        Other names the caller accepts (such as ``"synthetic"``), listed when ``data`` is unknown.
+
+    Examples
+    --------
+    >>> gs.problems.datasets.load_dataset("nope")
+    Traceback (most recent call last):
+    ...
+    gossip_sim.errors.ConfigError: unknown data set 'nope'; valid: breast-cancer, diabetes, ...
+    """
+    if data in DATASETS:
+        X, y = _load_sklearn(data)
+    elif not _looks_like_path(data) and not Path(data).exists():
+        names = (*also, *DATASETS)
+        close = difflib.get_close_matches(data, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(
+            f"unknown data set {data!r}; valid: {', '.join(names)}, "
+            f"or a path to a .csv or .npz file{hint}"
+        )
+    else:
+        path = Path(data).expanduser()
+        if not path.is_file():
+            raise ConfigError(
+                f"data file {data!r} does not exist; give an existing .csv or .npz file, "
+                f"or one of {', '.join((*also, *DATASETS))}"
+            )
+        if path.suffix.lower() == ".npz":
+            X, y = _load_npz(path)
+        else:
+            X, y = _load_csv(path)
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+        raise ConfigError(f"data set {data!r} holds NaN or inf values; clean it first")
+    return X, y
+
+
+def standardise(values: Stack) -> Stack:
+    """Return ``values`` with every column shifted to mean 0 and scaled to variance 1.
+
+    Constant columns become 0 (they carry no information).
+
+    Examples
+    --------
+    >>> Z = gs.problems.datasets.standardise(np.array([[1.0, 5.0], [3.0, 5.0]]))
+    >>> Z.tolist()
+    [[-1.0, 0.0], [1.0, 0.0]]
+    """
+    centred = values - values.mean(axis=0)
+    scale = centred.std(axis=0)
+    return centred / np.where(scale > 0, scale, 1.0)
+
+
+def sort_by_target(X: Stack, y: Vector) -> tuple[Stack, Vector]:
+    """Return the rows of ``X`` and ``y`` in increasing order of the target (stable).
+
+    Examples
+    --------
+    >>> gs.problems.datasets.sort_by_target(np.eye(2), np.array([1.0, 0.0]))[1].tolist()
+    [0.0, 1.0]
+    """
+    order = np.argsort(y, kind="stable")
+    return X[order], y[order]
+
+
+def split_rows(
+    X: Stack,
+    y: Vector,
+    n_agents: int,
+    samples: int,
+    split: str,
+    seed: int = 0,
+    *,
+    problem: str = "problem",
+) -> tuple[Stack, Vector]:
+    """Return the K·samples rows the agents hold, in agent order, drawn and ordered by ``split``.
+
+    The rows are a seeded random choice of K·samples rows (all of them if the data set has no
+    more); ``iid`` keeps them shuffled, ``sorted`` sorts them by target. Agent k holds rows
+    ``k*samples:(k+1)*samples`` of the result.
+
+    Examples
+    --------
+    >>> X, y = gs.problems.datasets.split_rows(np.eye(5), np.arange(5.0), 2, 2, "iid")
+    >>> X.shape, len(set(y.tolist()))
+    ((4, 5), 4)
+    """
+    check_choice(problem, "split", split, SPLITS)
+    needed = n_agents * samples
+    if needed > len(y):
+        raise ConfigError(
+            f"{problem}: samples = {samples} is too many: {n_agents} agents × {samples} = "
+            f"{needed} rows, but the data set has {len(y)}; give samples <= {len(y) // n_agents}"
+        )
+    chosen = shared_stream(seed, 1).permutation(len(y))[:needed]
+    X, y = X[chosen], y[chosen]
+    return sort_by_target(X, y) if split == "sorted" else (X, y)
+
+
+def load_table(
+    data: str,
+    n_agents: int,
+    samples: int,
+    split: str,
+    seed: int = 0,
+    *,
+    standardise_target: bool = True,
+    problem: str = "problem",
+    also: tuple[str, ...] = (),
+) -> tuple[Stack, Vector]:
+    r"""Load ``data``, pick and order the rows by ``split``, standardise X (and y if asked).
+
+    ``also`` names the caller's own data sources, for the message about an unknown name.
+    Standardisation uses the rows the agents hold, so the chosen inputs have mean 0 and
+    variance 1 per column (and so does the target, unless ``standardise_target=False``).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> _ = open(path, "w").write("a,b,y\n1,2,0\n2,1,1\n3,3,2\n4,0,3\n")
+    >>> X, y = gs.problems.datasets.load_table(path, 2, 2, "sorted")
+    >>> X.shape, bool(np.all(np.diff(y) > 0))
+    ((4, 2), True)
+    """
+    X, y = load_dataset(data, also)
+    X, y = split_rows(X, y, n_agents, samples, split, seed, problem=problem)
+    return standardise(X), (standardise(y[:, None])[:, 0] if standardise_target else y)
