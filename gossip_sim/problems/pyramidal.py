@@ -296,7 +296,7 @@ def pyramidal_nn(
     n_agents: int,
     dim: int,
     seed: int = 0,
-    layers: str = "16,8",
+    layers: str = "16x8",
     samples: int = 10,
     data: str = "synthetic",
     inputs: int = 8,
