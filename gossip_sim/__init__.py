@@ -41,6 +41,7 @@ __all__ = [
     "RunConfig",
     "__version__",
     "algorithms",
+    "bounds",
     "compress",
     "engine",
     "errors",

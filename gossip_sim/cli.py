@@ -9,7 +9,8 @@ Examples
 --------
 >>> main(["algorithms"])  # doctest: +ELLIPSIS
 choco-gossip(compressor='qsgd:s=16,scaled=true', gamma='auto', seed=0)  CHOCO-GOSSIP...
-exact-gossip()  Exact gossip x ← Wx with full float64 messages (the uncompressed baseline).
+...
+song-server(h='auto', b=8, b0=16, step='auto', r0='auto', decay='auto', seed=0)  Song et al...
 0
 """
 
@@ -150,7 +151,11 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
         "(e.g. quadratic:kappa=10); see 'gossip-sim problems'",
     )
     alg.add_argument(
-        "--dim", "-d", type=int, default=_DEFAULTS.dim, help="dimension D of the agents' vectors (pyramidal-nn: the wide layer's width)"
+        "--dim",
+        "-d",
+        type=int,
+        default=_DEFAULTS.dim,
+        help="dimension D of the agents' vectors (pyramidal-nn: the wide layer's width)",
     )
     alg.add_argument("--rounds", type=int, default=_DEFAULTS.rounds, help="most rounds to run")
     alg.add_argument(

@@ -87,7 +87,10 @@ def test_quiet_prints_nothing(tmp_path, capsys):
     [
         (["--topology", "rnig"], "unknown topology 'rnig'.*did you mean 'ring'"),
         (["--compressor", "qsdg:s=4"], "unknown compressor 'qsdg'.*did you mean 'qsgd'"),
-        (["--algorithm", "choco"], "unknown algorithm 'choco'; valid: choco-gossip, exact-gossip"),
+        (
+            ["--algorithm", "choco"],
+            "unknown algorithm 'choco'; valid: choco-gossip, choco-sgd, dgd",
+        ),
         (["--topology", "ring", "--agents", "2"], "ring needs at least 3 agents"),
         (["--mixing", "metropolis"], "unknown mixing rule 'metropolis'"),
     ],
@@ -180,4 +183,4 @@ def test_runs_that_differ_get_different_folders_and_reruns_replace_stale_files(
 
 def test_exact_gossip_refuses_a_compressor(capsys):
     code, _, err = run_cli(["--algorithm", "exact-gossip", "--compressor", "topk:k=5"], capsys)
-    assert code == 2 and "exact-gossip sends full float64 vectors" in err
+    assert code == 2 and "exact-gossip does not take --compressor" in err

@@ -33,7 +33,7 @@ Examples
 >>> alg = gs.algorithms.create("korhonen-alistarh", g, W, p)
 >>> r = alg.step(0)
 >>> [ex.nbits.tolist() for ex in r.exchanges]  # 10 coordinates x 7 bits, up then down
-[[80, 80, 80, 80], [80, 80, 80, 80]]
+[[70, 70, 70, 70], [70, 70, 70, 70]]
 """
 
 from __future__ import annotations
