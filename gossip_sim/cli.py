@@ -344,11 +344,10 @@ def format_summary(summary: dict[str, Any], config: RunConfig) -> str:
         f"  links         {_links_line(s, config)}",
         f"  mixing        {config.mixing}, spectral gap {s['spectral_gap']:.4g}",
         f"  compressor    {s.get('compressor', '-')}"
-        + (
-            f", omega {s['omega']:.3g}, gamma {s['gamma']:.3g} ({s['gamma_rule']})"
-            if "gamma" in s
-            else ""
-        ),
+        + (f", omega {s['omega']:.3g}" if "omega" in s else "")
+        + (f", gamma {s['gamma']:.3g}" if "gamma" in s else "")
+        + (f" ({s['gamma_rule']})" if "gamma_rule" in s else "")
+        + (f", step {s['step']:.3g}" if isinstance(s.get("step"), float) else ""),
         f"  problem       {config.problem}, dimension {config.dim}, error = {s['error_name']}",
         f"  rounds        {s['rounds']} ({s['status']})",
         f"  error         {s['final_error']:.3e} (started at {s['initial_error']:.3e}), "

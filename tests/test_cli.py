@@ -184,3 +184,25 @@ def test_runs_that_differ_get_different_folders_and_reruns_replace_stale_files(
 def test_exact_gossip_refuses_a_compressor(capsys):
     code, _, err = run_cli(["--algorithm", "exact-gossip", "--compressor", "topk:k=5"], capsys)
     assert code == 2 and "exact-gossip does not take --compressor" in err
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "problem", "topology"),
+    [
+        ("dgd", "quadratic", "ring"),
+        ("choco-sgd", "logistic", "complete"),
+        ("song-decentralized:gossip_rounds=2", "least-squares", "ring"),
+        ("parameter-server", "least-squares", "star"),
+        ("song-server:b=4", "pyramidal-nn:samples=2", "star"),
+        ("korhonen-alistarh", "quadratic:kappa=3", "star"),
+    ],
+)
+def test_every_algorithm_runs_from_the_command_line(algorithm, problem, topology, capsys, tmp_path):
+    argv = ["--algorithm", algorithm, "--problem", problem, "--topology", topology]
+    argv += ["--agents", "4", "--dim", "60", "--rounds", "5", "--out", str(tmp_path)]
+    code, out, err = run_cli(argv, capsys)
+    assert code == 0, err
+    assert f"gossip-sim: {algorithm.split(':')[0]} on {topology}" in out
+    assert "bits / bound" in out or "lower bound" in out
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["rounds"] >= 5 and summary["total_bits"] > 0
