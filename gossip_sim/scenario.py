@@ -181,8 +181,8 @@ def build(config: RunConfig) -> Setup:
         algorithms.Coordinator.of(graph, name)  # refuse a non-star before building data
     holders = graph.number_of_nodes() - (1 if coordinator else 0)  # the hub holds no data
     problem = problems.create(config.problem, n_agents=holders, dim=config.dim, seed=config.seed)
-    gossip_only = name in ("exact-gossip", "choco-gossip")
-    if gossip_only and problems.is_optimisation(problem):
+    averaging = getattr(entry.func, "averaging", False)  # set where it is registered
+    if averaging and problems.is_optimisation(problem):
         raise ConfigError(
             f"{name} averages the agents' vectors; problem {config.problem!r} needs an "
             "optimisation algorithm: dgd, choco-sgd or song-decentralized on any graph, "

@@ -266,13 +266,13 @@ class ChocoGossip:
         }
 
 
-@ALGORITHMS.register("exact-gossip")
+@ALGORITHMS.register("exact-gossip", averaging=True)
 def exact_gossip(graph: nx.Graph, W: sp.csr_array, problem: Problem, **_: Any) -> ExactGossip:
     """Exact gossip x ← Wx with full float64 messages (the uncompressed baseline)."""
     return ExactGossip(graph, W, problem)
 
 
-@ALGORITHMS.register("choco-gossip")
+@ALGORITHMS.register("choco-gossip", averaging=True)
 def choco_gossip(
     graph: nx.Graph,
     W: sp.csr_array,

@@ -251,11 +251,8 @@ class SongServer:
     def _resolve_decay(self) -> float:
         if self.decay == "auto":
             return self.plan.decay(self.problem)
-        if isinstance(self.decay, bool) or not isinstance(self.decay, (int, float)):
-            raise ConfigError(
-                f"{self.name}: decay={self.decay!r} is not valid; give 0 < decay <= 1"
-            )
-        if not 0 < self.decay <= 1:
+        number = isinstance(self.decay, (int, float)) and not isinstance(self.decay, bool)
+        if not (number and 0 < self.decay <= 1):
             raise ConfigError(
                 f"{self.name}: decay={self.decay!r} is not valid; give 0 < decay <= 1"
             )

@@ -20,37 +20,59 @@ def exact_gossip(graph, W, x0, rounds):
     return history
 
 
-def choco_gossip(graph, W, x0, compressor, gamma, rounds, seed, shared_seed):
-    """CHOCO-GOSSIP as written: every agent keeps x̂_j for j ∈ N(i) ∪ {i}.
+class ChocoAgents:
+    """CHOCO-GOSSIP as written: every agent i keeps x̂_j for j ∈ N(i) ∪ {i}.
 
     Agent i compresses with its own stream ``stream(seed, "compress", i)`` and the compressor
-    state for sender i; each receiver decodes a payload with its own copy of that state.
+    state for sender i; each receiver decodes a payload with its own copy of that state. The
+    public copies persist between calls to :meth:`round` (CHOCO-SGD and Song et al.'s
+    Algorithm 2 gossip on new values every iteration).
     """
-    W = np.asarray(W.todense() if hasattr(W, "todense") else W)
-    nodes = sorted(graph.nodes)
-    dim = x0.shape[1]
-    x = {i: x0[i].copy() for i in nodes}
-    hat = {i: {j: np.zeros(dim) for j in [*graph.neighbors(i), i]} for i in nodes}
-    rngs = {i: stream(seed, "compress", i) for i in nodes}
 
-    def state_of(sender):
-        return compressor.init((1, dim), seed=shared_seed, agents=[sender])
+    def __init__(self, graph, W, compressor, gamma, dim, seed, shared_seed):
+        self.graph, self.compressor, self.gamma = graph, compressor, gamma
+        self.W = np.asarray(W.todense() if hasattr(W, "todense") else W)
+        self.nodes = sorted(graph.nodes)
+        self.hat = {i: {j: np.zeros(dim) for j in [*graph.neighbors(i), i]} for i in self.nodes}
+        self.rngs = {i: stream(seed, "compress", i) for i in self.nodes}
 
-    sender_state = {i: state_of(i) for i in nodes}
-    receiver_state = {(i, j): state_of(j) for i in nodes for j in hat[i]}
+        def state_of(sender):
+            return compressor.init((1, dim), seed=shared_seed, agents=[sender])
+
+        self.sender_state = {i: state_of(i) for i in self.nodes}
+        self.receiver_state = {(i, j): state_of(j) for i in self.nodes for j in self.hat[i]}
+
+    def round(self, x):
+        """One round on ``x`` (agent → vector): return the new values and the round's bits."""
+        hat, payloads, round_bits = self.hat, {}, 0
+        for i in self.nodes:
+            diff = (x[i] - hat[i][i])[None, :]
+            payloads[i], self.sender_state[i] = self.compressor.encode(
+                diff, self.sender_state[i], [self.rngs[i]]
+            )
+            round_bits += payloads[i].total_bits * self.graph.degree(i)
+        for i in self.nodes:
+            for j in hat[i]:
+                q, self.receiver_state[i, j] = self.compressor.decode(
+                    payloads[j], self.receiver_state[i, j]
+                )
+                hat[i][j] = hat[i][j] + q[0]
+        moved = {
+            i: x[i]
+            + self.gamma
+            * sum(self.W[i, j] * (hat[i][j] - hat[i][i]) for j in self.graph.neighbors(i))
+            for i in self.nodes
+        }
+        return moved, round_bits
+
+
+def choco_gossip(graph, W, x0, compressor, gamma, rounds, seed, shared_seed):
+    """CHOCO-GOSSIP (Koloskova et al. Alg. 1) for ``rounds`` rounds from ``x0``."""
+    agents = ChocoAgents(graph, W, compressor, gamma, x0.shape[1], seed, shared_seed)
+    x = {i: x0[i].copy() for i in agents.nodes}
     history, bits = [], []
     for _ in range(rounds):
-        payloads, round_bits = {}, 0
-        for i in nodes:
-            diff = (x[i] - hat[i][i])[None, :]
-            payloads[i], sender_state[i] = compressor.encode(diff, sender_state[i], [rngs[i]])
-            round_bits += payloads[i].total_bits * graph.degree(i)
-        for i in nodes:
-            for j in hat[i]:
-                q, receiver_state[i, j] = compressor.decode(payloads[j], receiver_state[i, j])
-                hat[i][j] = hat[i][j] + q[0]
-        for i in nodes:
-            x[i] = x[i] + gamma * sum(W[i, j] * (hat[i][j] - hat[i][i]) for j in graph.neighbors(i))
-        history.append(np.array([x[i] for i in nodes]))
+        x, round_bits = agents.round(x)
+        history.append(np.array([x[i] for i in agents.nodes]))
         bits.append(round_bits)
     return history, bits

@@ -16,6 +16,8 @@ from gossip_sim.compress import Lattice
 from gossip_sim.compress.grid import quant
 from gossip_sim.compress.linear import gaussian_sketch
 
+from .gossip import ChocoAgents
+
 
 def _dense(W):
     return np.asarray(W.todense() if hasattr(W, "todense") else W)
@@ -46,35 +48,13 @@ def dgd(graph, W, problem, eta, rounds):
 
 def choco_sgd(graph, W, problem, compressor, eta, gamma, rounds, seed, shared_seed):
     """Koloskova et al. Alg. 2 with full gradients: gradient step, then CHOCO-GOSSIP."""
-    W = _dense(W)
-    nodes = sorted(graph.nodes)
-    dim = problem.dim
+    agents = ChocoAgents(graph, W, compressor, gamma, problem.dim, seed, shared_seed)
     x = dict(enumerate(problem.initial()))
-    hat = {i: {j: np.zeros(dim) for j in [*graph.neighbors(i), i]} for i in nodes}
-    rngs = {i: stream(seed, "compress", i) for i in nodes}
-
-    def state_of(sender):
-        return compressor.init((1, dim), seed=shared_seed, agents=[sender])
-
-    sender_state = {i: state_of(i) for i in nodes}
-    receiver_state = {(i, j): state_of(j) for i in nodes for j in hat[i]}
     history, bits = [], []
     for _ in range(rounds):
-        half = {i: x[i] - eta * _gradient(problem, x, i) for i in nodes}
-        payloads, round_bits = {}, 0
-        for i in nodes:
-            diff = (half[i] - hat[i][i])[None, :]
-            payloads[i], sender_state[i] = compressor.encode(diff, sender_state[i], [rngs[i]])
-            round_bits += payloads[i].total_bits * graph.degree(i)
-        for i in nodes:
-            for j in hat[i]:
-                q, receiver_state[i, j] = compressor.decode(payloads[j], receiver_state[i, j])
-                hat[i][j] = hat[i][j] + q[0]
-        x = {
-            i: half[i] + gamma * sum(W[i, j] * (hat[i][j] - hat[i][i]) for j in graph.neighbors(i))
-            for i in nodes
-        }
-        history.append(np.array([x[i] for i in nodes]))
+        half = {i: x[i] - eta * _gradient(problem, x, i) for i in agents.nodes}
+        x, round_bits = agents.round(half)
+        history.append(np.array([x[i] for i in agents.nodes]))
         bits.append(round_bits)
     return history, bits
 
@@ -162,37 +142,16 @@ def song_server(problem, B, eta, b, b0, r0, decay, rounds):
 
 def song_decentralized(graph, W, problem, B, compressor, eta, gamma, rounds, seed, shared_seed):
     """Song et al. Alg. 2: ⌊ln(t+100)⌋ CHOCO-GOSSIP rounds on Bg_k per iteration (warm x̂)."""
-    W = _dense(W)
-    nodes = sorted(graph.nodes)
-    h = B.shape[0]
+    agents = ChocoAgents(graph, W, compressor, gamma, B.shape[0], seed, shared_seed)
     theta = dict(enumerate(problem.initial()))
-    hat = {i: {j: np.zeros(h) for j in [*graph.neighbors(i), i]} for i in nodes}
-    rngs = {i: stream(seed, "compress", i) for i in nodes}
-
-    def state_of(sender):
-        return compressor.init((1, h), seed=shared_seed, agents=[sender])
-
-    sender_state = {i: state_of(i) for i in nodes}
-    receiver_state = {(i, j): state_of(j) for i in nodes for j in hat[i]}
     history, bits = [], []
     for t in range(rounds):
-        v = {i: B @ _gradient(problem, theta, i) for i in nodes}
+        v = {i: B @ _gradient(problem, theta, i) for i in agents.nodes}
         round_bits = 0
         for _ in range(math.floor(math.log(t + 100))):
-            payloads = {}
-            for i in nodes:
-                diff = (v[i] - hat[i][i])[None, :]
-                payloads[i], sender_state[i] = compressor.encode(diff, sender_state[i], [rngs[i]])
-                round_bits += payloads[i].total_bits * graph.degree(i)
-            for i in nodes:
-                for j in hat[i]:
-                    q, receiver_state[i, j] = compressor.decode(payloads[j], receiver_state[i, j])
-                    hat[i][j] = hat[i][j] + q[0]
-            v = {
-                i: v[i] + gamma * sum(W[i, j] * (hat[i][j] - hat[i][i]) for j in graph.neighbors(i))
-                for i in nodes
-            }
-        theta = {i: theta[i] - eta * (B.T @ v[i]) for i in nodes}
-        history.append(np.array([theta[i] for i in nodes]))
+            v, gossip_bits = agents.round(v)
+            round_bits += gossip_bits
+        theta = {i: theta[i] - eta * (B.T @ v[i]) for i in agents.nodes}
+        history.append(np.array([theta[i] for i in agents.nodes]))
         bits.append(round_bits)
     return history, bits
