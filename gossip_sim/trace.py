@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 
 from gossip_sim.network import MessageRecord
 
-__all__ = ["ROUND_FIELDS", "RoundRecord", "Trace"]
+__all__ = ["ROUND_FIELDS", "RoundRecord", "Trace", "jsonable"]
 
 
 class RoundRecord(NamedTuple):
@@ -143,10 +143,17 @@ def _write_csv(path: Path, header: tuple[str, ...], rows: Any) -> None:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=2, default=_jsonable) + "\n")
+    path.write_text(json.dumps(data, indent=2, default=jsonable) + "\n")
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """Return a JSON-ready stand-in for what :mod:`json` cannot write (``default=`` hook).
+
+    Examples
+    --------
+    >>> json.dumps({"gap": np.float64(0.5), "x": np.arange(2)}, default=jsonable)
+    '{"gap": 0.5, "x": [0, 1]}'
+    """
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):

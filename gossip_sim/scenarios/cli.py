@@ -1,4 +1,9 @@
-"""``gossip-sim scenario list | show | run``: the command line of scenario files.
+"""``gossip-sim scenario list | show | run`` and ``gossip-sim sweep``: scenario files' commands.
+
+``scenario run`` runs a scenario and draws its report; ``sweep`` runs the same plan (the
+cartesian product of its lists, times its seeds) into a folder that keeps every finished run,
+so it resumes where it was interrupted, on local processes or on a Dask cluster, and writes
+the tidy tables only.
 
 Examples
 --------
@@ -14,11 +19,13 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
-from gossip_sim.scenarios.runner import find, plan, run, shipped
+from gossip_sim.scenarios.runner import default_out, find, plan, run, shipped
 from gossip_sim.scenarios.schema import load
+from gossip_sim.sweep import RunResult, run_sweep
 
-__all__ = ["scenario_command"]
+__all__ = ["scenario_command", "sweep_command"]
 
 USAGE = (
     "gossip-sim scenario list | show NAME_OR_FILE [--full] | "
@@ -85,9 +92,7 @@ def _run(argv: Sequence[str]) -> int:
     parser.add_argument(
         "--out", "-o", help="output folder (default: gossip-sim-results/NAME[-full])"
     )
-    parser.add_argument(
-        "--workers", type=int, help="local processes running the runs (default: the cores)"
-    )
+    _where_flags(parser)
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     args = parser.parse_args(argv)
     scenario = load(find(args.scenario), "full" if args.full else "fast")
@@ -103,11 +108,11 @@ def _run(argv: Sequence[str]) -> int:
         full=args.full,
         out=args.out,
         workers=args.workers,
+        scheduler=args.scheduler,
         progress=not args.quiet and sys.stderr.isatty(),
     )
     failed = output.results.failures
-    for r in failed:
-        print(f"gossip-sim: run {r.index} failed ({r.params}): {r.failure}", file=sys.stderr)
+    _print_failures(failed)
     if not args.quiet:
         body = output.summary.read_text().split("## Results", 1)[1].split("\n## ", 1)[0]
         print(body.strip())
@@ -119,3 +124,89 @@ def _run(argv: Sequence[str]) -> int:
             f"{time.perf_counter() - start:.1f} s wall time"
         )
     return 1 if failed else 0
+
+
+def _where_flags(parser: argparse.ArgumentParser) -> None:
+    """Add ``--workers`` and ``--scheduler``: where the runs go."""
+    parser.add_argument(
+        "--workers", type=int, help="local processes running the runs (default: the cores)"
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="run on this Dask distributed cluster instead of local processes "
+        "(pip install 'gossip-sim[dask]'; every worker needs gossip-sim too)",
+    )
+
+
+SWEEP_USAGE = (
+    "gossip-sim sweep NAME_OR_FILE [--full] [--out DIR] [--workers N | --scheduler "
+    "tcp://HOST:PORT] [--fresh] [--quiet]"
+)
+
+
+def sweep_command(argv: Sequence[str]) -> int:
+    """Run ``gossip-sim sweep FILE.toml``; return the exit code (1 if any run failed).
+
+    Every run of the scenario's plan that is not already in ``--out`` is run; the folder
+    then holds ``runs.csv`` and ``rounds.csv`` (and Parquet copies when pandas and pyarrow are
+    installed) over all of them. Interrupted (Ctrl-C), it keeps what finished: the same
+    command resumes.
+    """
+    parser = _parser("gossip-sim sweep")
+    parser.add_argument("scenario", help="a scenario file or a shipped scenario's name")
+    parser.add_argument("--full", action="store_true", help="the full mode's runs")
+    parser.add_argument(
+        "--out", "-o", help="output folder (default: gossip-sim-results/NAME-sweep)"
+    )
+    _where_flags(parser)
+    parser.add_argument(
+        "--fresh", action="store_true", help="forget the runs kept in --out and run all again"
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    args = parser.parse_args(argv)
+    if args.workers is not None and args.scheduler:
+        parser.error("give --workers (local processes) or --scheduler (a Dask cluster), not both")
+    scenario = load(find(args.scenario), "full" if args.full else "fast")
+    runs = plan(scenario)
+    out = Path(args.out) if args.out else default_out(scenario).with_name(
+        default_out(scenario).name + "-sweep"
+    )
+    where = f"on the Dask cluster at {args.scheduler}" if args.scheduler else "on local processes"
+    if not args.quiet:
+        print(f"gossip-sim sweep: {scenario.name} ({scenario.mode} mode), {len(runs)} runs {where}")
+    start = time.perf_counter()
+    try:
+        output = run_sweep(
+            runs,
+            out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=not args.quiet and sys.stderr.isatty(),
+            fresh=args.fresh,
+            source={"scenario": str(scenario.path), "mode": scenario.mode},
+        )
+    except KeyboardInterrupt:
+        print(
+            f"gossip-sim sweep: interrupted; the finished runs are kept in {out}; "
+            "run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+    failed = output.results.failures
+    _print_failures(failed)
+    if not args.quiet:
+        tables = ", ".join(p.name for p in output.files[1:])
+        print(
+            f"{len(runs)} runs: {output.ran} run now, {output.reused} kept from earlier, "
+            f"{len(failed)} failed; {time.perf_counter() - start:.1f} s wall time\n"
+            f"tables    {tables}\nfolder    {output.directory.resolve()}"
+        )
+    return 1 if failed else 0
+
+
+def _print_failures(failed: Sequence[RunResult]) -> None:
+    """One line on stderr per failed run: its number, parameters and error."""
+    for r in failed:
+        params = ", ".join(f"{k}={v}" for k, v in r.params.items())
+        print(f"gossip-sim: run {r.index} failed ({params}): {r.failure}", file=sys.stderr)

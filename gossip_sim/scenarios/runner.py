@@ -160,12 +160,14 @@ def run(
     full: bool = False,
     out: str | Path | None = None,
     workers: int | None = None,
+    scheduler: str | None = None,
     progress: bool = False,
 ) -> ScenarioOutput:
     """Run a scenario (a file or a shipped name) and write its results; return what it wrote.
 
     Everything is checked before the first run: the file, the placeholders, the script and
     its settings. Runs that fail are reported in summary.md and ``runs.csv``; the others go on.
+    ``workers`` local processes run them, or the Dask cluster at ``scheduler``.
     """
     scenario = load(find(source), "full" if full else "fast")
     runs = plan(scenario)
@@ -176,7 +178,9 @@ def run(
     record = directory / "resolved.json"  # first: marks the folder as a scenario output
     record.write_text(json.dumps(_resolved(scenario, runs, settings, []), indent=2) + "\n")
     results = Results.of(
-        run_all(runs, workers=workers, progress=progress), settings=settings, mode=scenario.mode
+        run_all(runs, workers, progress, scheduler=scheduler),
+        settings=settings,
+        mode=scenario.mode,
     )
     files = results.write(directory)
     import matplotlib

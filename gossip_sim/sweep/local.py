@@ -16,18 +16,18 @@ Examples
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from tqdm import tqdm
 
-from gossip_sim.errors import DivergenceError
+from gossip_sim.errors import ConfigError, DivergenceError
 from gossip_sim.scenario import execute
 from gossip_sim.sweep.plan import PlannedRun
 from gossip_sim.trace import Trace
 
-__all__ = ["RunOutcome", "default_workers", "run_all", "run_one"]
+__all__ = ["RunOutcome", "default_workers", "local_outcomes", "run_all", "run_one"]
 
 
 @dataclass
@@ -79,30 +79,56 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def run_all(
-    runs: Sequence[PlannedRun], workers: int | None = None, progress: bool = False
-) -> list[RunOutcome]:
-    """Run every run (``workers`` processes, default the machine's cores); return the outcomes.
+def local_outcomes(runs: Sequence[PlannedRun], workers: int) -> Iterator[RunOutcome]:
+    """Yield each run's outcome as it finishes, on ``workers`` local processes (1: in-process)."""
+    if workers < 1:
+        raise ConfigError(f"--workers {workers} is not valid; give 1 or more")
+    if workers == 1 or len(runs) <= 1:
+        yield from map(run_one, runs)
+        return
+    pool_size = min(workers, len(runs))
+    with ProcessPoolExecutor(max_workers=pool_size, initializer=_one_blas_thread) as pool:
+        futures = [pool.submit(run_one, run) for run in runs]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:  # interrupted (Ctrl-C, or the caller stopped): drop what has not started
+            for future in futures:
+                future.cancel()
 
+
+def run_all(
+    runs: Sequence[PlannedRun],
+    workers: int | None = None,
+    progress: bool = False,
+    *,
+    scheduler: str | None = None,
+    on_outcome: Callable[[RunOutcome], None] | None = None,
+) -> list[RunOutcome]:
+    """Run every run and return the outcomes in the runs' order.
+
+    The runs go to ``workers`` local processes (default: the machine's cores), or, when
+    ``scheduler`` is a Dask scheduler's address (``tcp://HOST:PORT``), to that cluster's
+    workers (see :mod:`gossip_sim.sweep.cluster`). Either way a run's numbers are the same.
+    ``on_outcome`` is called with each outcome as it arrives (a sweep folder saves it there);
     ``progress=True`` shows a progress bar over runs on stderr.
     """
-    workers = default_workers() if workers is None else workers
-    if workers < 1:
-        raise ValueError(f"workers = {workers} is not valid; give 1 or more")
+    if scheduler is not None:
+        from gossip_sim.sweep.cluster import cluster_outcomes
+
+        source = cluster_outcomes(runs, scheduler)
+    else:
+        source = local_outcomes(runs, default_workers() if workers is None else workers)
     bar = tqdm(total=len(runs), unit="run", desc="runs", leave=False, disable=not progress)
     outcomes: list[RunOutcome] = []
     try:
-        if workers == 1 or len(runs) <= 1:
-            for run in runs:
-                outcomes.append(run_one(run))
-                bar.update(1)
-        else:
-            pool_size = min(workers, len(runs))
-            with ProcessPoolExecutor(max_workers=pool_size, initializer=_one_blas_thread) as pool:
-                futures = [pool.submit(run_one, run) for run in runs]
-                for future in as_completed(futures):
-                    outcomes.append(future.result())
-                    bar.update(1)
+        for outcome in source:
+            outcomes.append(outcome)
+            if on_outcome is not None:
+                on_outcome(outcome)
+            bar.update(1)
+            if outcome.failure:
+                bar.set_postfix(failed=sum(1 for o in outcomes if o.failure), refresh=False)
     finally:
         bar.close()
     return sorted(outcomes, key=lambda o: o.run.index)

@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import hashlib
 import itertools
+import json
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -40,7 +42,7 @@ from typing import Any
 from gossip_sim.errors import ConfigError
 from gossip_sim.scenario import RunConfig
 
-__all__ = ["SETTINGS", "PlannedRun", "defined_names", "expand", "placeholders"]
+__all__ = ["SETTINGS", "PlannedRun", "config_digest", "defined_names", "expand", "placeholders"]
 
 #: The run settings a sweep may set (the fields of RunConfig).
 SETTINGS = tuple(f.name for f in dataclasses.fields(RunConfig))
@@ -53,6 +55,20 @@ class PlannedRun:
     index: int
     params: dict[str, Any]  # series label, grid values and seed: the run's table columns
     config: RunConfig
+
+
+def config_digest(config: RunConfig) -> str:
+    """Return a digest of a whole run configuration: equal digests mean equal runs.
+
+    Examples
+    --------
+    >>> config_digest(RunConfig(agents=5)) == config_digest(RunConfig(agents=5))
+    True
+    >>> config_digest(RunConfig(agents=5)) == config_digest(RunConfig(agents=6))
+    False
+    """
+    text = json.dumps(config.to_dict(), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 def placeholders(text: str) -> list[str]:

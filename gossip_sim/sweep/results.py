@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from numpy.typing import NDArray
 
 from gossip_sim.sweep.local import RunOutcome
 from gossip_sim.sweep.plan import SETTINGS
-from gossip_sim.trace import ROUND_FIELDS
+from gossip_sim.trace import ROUND_FIELDS, jsonable
 
 __all__ = ["RUN_FIELDS", "Results", "RunResult"]
 
@@ -96,6 +97,38 @@ class RunResult:
         """Whether the run stopped because it reached its target."""
         return self.summary.get("status") == "target reached"
 
+    def to_json(self) -> dict[str, Any]:
+        """Return the result as JSON-ready data (what a sweep folder keeps per finished run).
+
+        Floats survive the round trip exactly (JSON keeps their shortest repr), so a result
+        read back with :meth:`from_json` writes the same CSV rows as the original.
+
+        Examples
+        --------
+        >>> from gossip_sim.sweep import expand, run_all
+        >>> result = RunResult.of(run_all(expand({"topology": "ring", "rounds": 2}))[0])
+        >>> again = RunResult.from_json(json.loads(json.dumps(result.to_json())))
+        >>> again.column("error").tolist() == result.column("error").tolist()
+        True
+        """
+        return {
+            "index": self.index,
+            "params": self.params,
+            "settings": self.settings,
+            "summary": json.loads(json.dumps(self.summary, default=jsonable)),
+            "rounds": {name: column.tolist() for name, column in self.rounds.items()},
+            "failure": self.failure,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunResult:
+        """Rebuild a result from :meth:`to_json`'s data."""
+        rounds = {name: np.array(values) for name, values in data["rounds"].items()}
+        return cls(
+            data["index"], data["params"], data["settings"], data["summary"], rounds,
+            data["failure"],
+        )
+
 
 @dataclass
 class Results:
@@ -136,8 +169,12 @@ class Results:
         """The runs that failed (their ``failure`` says why)."""
         return [r for r in self.runs if r.failure]
 
-    def write(self, directory: str | Path) -> list[Path]:
-        """Write ``runs.csv`` and ``rounds.csv`` into ``directory``; return their paths."""
+    def write(self, directory: str | Path, parquet: bool = False) -> list[Path]:
+        """Write ``runs.csv`` and ``rounds.csv`` into ``directory``; return their paths.
+
+        ``parquet=True`` also writes ``runs.parquet`` and ``rounds.parquet`` (the same tables)
+        when pandas and pyarrow are installed, and skips them quietly when not.
+        """
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         extra = list(dict.fromkeys(k for r in self.runs for k in r.params if k not in SETTINGS))
@@ -161,4 +198,19 @@ class Results:
                 head = [r.index, *(r.params.get(k, r.settings.get(k)) for k in varied)]
                 columns = [r.rounds[name].tolist() for name in ROUND_FIELDS] if r.rounds else []
                 writer.writerows(head + list(row) for row in zip(*columns, strict=True))
-        return [runs_path, rounds_path]
+        written = [runs_path, rounds_path]
+        if parquet:
+            written += [path for path in map(_parquet_copy, written) if path is not None]
+        return written
+
+
+def _parquet_copy(table: Path) -> Path | None:
+    """Write a CSV table again as Parquet (types as pandas reads the CSV); None without pyarrow."""
+    try:
+        import pandas as pd
+        import pyarrow  # noqa: F401  (pandas' Parquet engine)
+    except ImportError:
+        return None
+    path = table.with_suffix(".parquet")
+    pd.read_csv(table).to_parquet(path, index=False)
+    return path
