@@ -446,6 +446,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from gossip_sim.scenarios.cli import scenario_command
 
             return scenario_command(argv[1:])
+        if argv and argv[0] == "compare":
+            from gossip_sim.report.cli import compare_command
+
+            return compare_command(argv[1:])
         if argv and argv[0] == "sweep":
             from gossip_sim.scenarios.cli import sweep_command
 

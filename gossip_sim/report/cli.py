@@ -1,0 +1,177 @@
+"""``gossip-sim compare``: which topology? One command, a report to put in a slide deck.
+
+Examples
+--------
+>>> split_specs("ring,torus,erdos-renyi:p=0.3,seed=2")
+['ring', 'torus', 'erdos-renyi:p=0.3,seed=2']
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from gossip_sim.errors import ConfigError
+from gossip_sim.report.compare import Comparison, compare
+from gossip_sim.scenario import RunConfig
+
+__all__ = ["compare_command", "split_specs"]
+
+_DEFAULTS = RunConfig()
+
+
+def split_specs(text: str) -> list[str]:
+    """Split a comma list of specs; a piece ``key=value`` with no ``:`` continues the last one.
+
+    ``qsgd:s=16,scaled=true,topk:k=0.1`` is two compressors, as a reader would guess.
+    """
+    specs: list[str] = []
+    for piece in (p.strip() for p in text.split(",")):
+        if not piece:
+            continue
+        if specs and "=" in piece and ":" not in piece:
+            specs[-1] += "," + piece
+        else:
+            specs.append(piece)
+    return specs
+
+
+def _agents(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not valid; give agent counts as integers, e.g. 16 or 16,64,256"
+        ) from None
+    if not values:
+        raise argparse.ArgumentTypeError("give at least one agent count, e.g. --agents 16")
+    return values
+
+
+def _parser() -> argparse.ArgumentParser:
+    from gossip_sim.cli import _gamma, _Parser
+    from gossip_sim.scenarios.cli import _where_flags
+
+    parser = _Parser(
+        prog="gossip-sim compare",
+        description="Run one algorithm on several topologies (sizes, compressors, seeds) and "
+        "write report.html (self-contained), report.md, compare.csv, figures/ and the tidy "
+        "runs.csv and rounds.csv into --out. Runs kept in --out are reused.",
+    )
+    parser.add_argument(
+        "--topologies",
+        required=True,
+        help="comma list of topologies: registry names (with parameters), catalogue networks "
+        "or graph files, e.g. ring,torus,exponential,star,complete,abilene",
+    )
+    parser.add_argument(
+        "--agents", "-k", type=_agents, default=[5],
+        help="agents K, or a comma list (16,64,256) for spectral gap vs K; catalogue networks "
+        "and files keep their own size (default: 5)",
+    )  # fmt: skip
+    parser.add_argument("--algorithm", default=_DEFAULTS.algorithm, help="as in gossip-sim --help")
+    parser.add_argument("--problem", default=_DEFAULTS.problem, help="as in gossip-sim --help")
+    parser.add_argument(
+        "--compressor",
+        action="append",
+        help="compressor spec; several as a comma list or repeated flags (a Pareto front over "
+        "topologies x compressors); default: the algorithm's own",
+    )
+    parser.add_argument("--dim", "-d", type=int, default=_DEFAULTS.dim, help="dimension D")
+    parser.add_argument("--target", type=float, default=1e-6, help="the error to reach")
+    parser.add_argument("--rounds", type=int, default=2000, help="round budget per run")
+    parser.add_argument("--links", default=_DEFAULTS.links, help="link profile")
+    parser.add_argument("--mixing", default=_DEFAULTS.mixing, help="mixing rule")
+    parser.add_argument("--gamma", type=_gamma, default=_DEFAULTS.gamma, help="CHOCO gamma")
+    parser.add_argument("--seeds", type=int, default=1, help="seeds per configuration: 0..N-1")
+    parser.add_argument(
+        "--out", "-o", help="output folder (default: gossip-sim-results/compare-ID)"
+    )
+    _where_flags(parser)
+    parser.add_argument("--fresh", action="store_true", help="rerun every run kept in --out")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    return parser
+
+
+def compare_command(argv: Sequence[str]) -> int:
+    """Run ``gossip-sim compare ...``; return the exit code (1 if a run failed)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.seeds < 1:
+        raise ConfigError(f"--seeds {args.seeds} is not valid; give 1 or more")
+    if args.workers is not None and args.scheduler:
+        parser.error("give --workers (local processes) or --scheduler (a Dask cluster), not both")
+    compressors = [s for text in args.compressor or [] for s in split_specs(text)]
+    run = {
+        key: getattr(args, key)
+        for key in ("algorithm", "problem", "dim", "target", "rounds", "links", "mixing", "gamma")
+    }
+    comparison = Comparison(
+        tuple(split_specs(args.topologies)),
+        agents=tuple(args.agents),
+        compressors=tuple(compressors),
+        seeds=tuple(range(args.seeds)),
+        run=run,
+    )
+    comparison.check()
+    out = (
+        Path(args.out)
+        if args.out
+        else Path("gossip-sim-results") / f"compare-{comparison.digest()}"
+    )
+    if not args.quiet:
+        print(f"gossip-sim compare: {len(comparison.plan())} runs into {out}", flush=True)
+    start = time.perf_counter()
+    try:
+        output = compare(
+            comparison,
+            out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=not args.quiet and sys.stderr.isatty(),
+            fresh=args.fresh,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"gossip-sim compare: interrupted; the finished runs are kept in {out}; run the "
+            "same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+    from gossip_sim.report.compare_text import table
+
+    failed = output.results.failures
+    for r in failed:
+        params = ", ".join(f"{k}={v}" for k, v in r.params.items())
+        print(f"gossip-sim: run {r.index} failed ({params}): {r.failure}", file=sys.stderr)
+    if not args.quiet:
+        headers, rows = table(output.rows, several_compressors=len(compressors) > 1)
+        print(_text_table(headers, rows))
+        print()
+        print(_reading(output))
+        print(
+            f"\nreport    {output.report.resolve()}\n"
+            f"{len(output.results)} runs: {output.ran} run now, {output.reused} kept; "
+            f"{time.perf_counter() - start:.1f} s wall time"
+        )
+    return 1 if failed else 0
+
+
+def _reading(output: object) -> str:
+    import textwrap
+
+    from gossip_sim.report.compare_text import reading
+
+    return textwrap.fill(reading(output.rows, output.comparison), width=100)  # type: ignore[attr-defined]
+
+
+def _text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Return an aligned plain-text table for the terminal."""
+    cells = [list(map(str, headers)), *([str(v) for v in row] for row in rows)]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(headers))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in cells
+    )

@@ -1,0 +1,374 @@
+"""Which topology? One algorithm run on several topologies, sizes and compressors, then a report.
+
+:class:`Comparison` says what to compare; :func:`compare` runs it (through
+:func:`~gossip_sim.sweep.run_sweep`: local processes or a Dask cluster, resumable) and writes,
+into one folder, ``report.html`` (self-contained), ``report.md`` (the same content),
+``compare.csv`` (the table), ``figures/*.png`` and the sweep's tidy ``runs.csv`` and
+``rounds.csv``. A topology that does not reach the target within the round budget, or whose
+runs fail (a coordinator algorithm on a ring), stays in the table, saying so.
+
+Examples
+--------
+>>> import tempfile
+>>> c = Comparison(("ring", "complete"), agents=(8,), run={"dim": 10, "target": 1e-4})
+>>> out = compare(c, tempfile.mkdtemp(), workers=1)
+>>> [(row.topology, row.reached) for row in out.rows]
+[('ring', 1), ('complete', 1)]
+>>> out.rows[1].rounds.mean < out.rows[0].rounds.mean  # the larger spectral gap mixes faster
+True
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gossip_sim import algorithms, compress, problems, topology
+from gossip_sim.errors import ConfigError
+from gossip_sim.report.compare_figures import draw_figures
+from gossip_sim.report.compare_text import reading, table
+from gossip_sim.report.document import Document
+from gossip_sim.scenario import RunConfig, agents_for
+from gossip_sim.scenarios.report import first_reach
+from gossip_sim.sweep import PlannedRun, Results, expand, run_sweep
+
+__all__ = ["CompareOutput", "Comparison", "Stat", "TopologyRow", "compare"]
+
+#: The settings a comparison uses where the user gives none (a target is what it compares).
+DEFAULTS: dict[str, Any] = {"target": 1e-6, "rounds": 2000}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What to compare: topologies x agent counts x compressors, each over the seeds.
+
+    ``run`` holds the settings every run shares (any :class:`~gossip_sim.scenario.RunConfig`
+    field: algorithm, problem, dim, links, mixing, gamma, rounds, target...). Catalogue
+    networks and graph files run at their own size whatever ``agents`` says. An empty
+    ``compressors`` keeps the algorithm's own (or the default) compressor.
+    """
+
+    topologies: tuple[str, ...]
+    agents: tuple[int | None, ...] = (None,)
+    compressors: tuple[str, ...] = ()
+    seeds: tuple[int, ...] = (0,)
+    run: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.topologies:
+            raise ConfigError("compare needs at least one topology; give --topologies ring,torus")
+        if not self.seeds:
+            raise ConfigError("compare needs at least one seed; give --seeds 1 or more")
+        for key in ("topology", "agents", "compressor", "seed"):
+            if key in self.run:
+                raise ConfigError(f"{key!r} is what a comparison varies; remove it from run")
+        target = self.settings["target"]
+        if target is None or target <= 0:
+            raise ConfigError(
+                f"target = {target!r}: a comparison measures the way to a target; give "
+                "--target, e.g. 1e-6"
+            )
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The shared settings with the comparison's defaults filled in."""
+        return {**DEFAULTS, **self.run}
+
+    def plan(self) -> list[PlannedRun]:
+        """Return every run: topology (and size) x compressor x seed, in that order."""
+        networks = []
+        for name in self.topologies:
+            sizes = [None] if topology.sized_by_file(name) else self.agents
+            networks += [{"topology": name, "agents": k} for k in sizes]
+        grid: dict[str, list[Any]] = {"network": networks}
+        if self.compressors:
+            grid["compressor"] = list(self.compressors)
+        return expand(self.settings, grid, seeds=list(self.seeds))
+
+    def digest(self) -> str:
+        """Return a short digest of the comparison (names its default output folder)."""
+        text = json.dumps([r.config.to_dict() for r in self.plan()], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:6]
+
+    def check(self) -> None:
+        """Refuse unknown names (topology, algorithm, problem, compressor) before any run."""
+        config = self.plan()[0].config
+        algorithms.ALGORITHMS.entry(config.algorithm.split(":")[0])
+        problems.PROBLEMS.entry(config.problem.split(":")[0])
+        for spec in self.compressors:
+            compress.create(spec)
+        for run in self.plan():  # every (topology, size): a ring of 2 is refused here
+            _graph(run.config.topology, agents_for(run.config), run.config.links, run.config.seed)
+
+
+@dataclass(frozen=True)
+class Stat:
+    """A figure over the seeds that reached the target: mean, standard deviation, count."""
+
+    mean: float
+    std: float
+    n: int
+
+    @classmethod
+    def of(cls, values: Sequence[float | None]) -> Stat | None:
+        """Return the statistic of the values that are not None (None if there are none).
+
+        Examples
+        --------
+        >>> Stat.of([2.0, None, 4.0])
+        Stat(mean=3.0, std=1.0, n=2)
+        """
+        kept = [float(v) for v in values if v is not None]
+        if not kept:
+            return None
+        return cls(float(np.mean(kept)), float(np.std(kept)), len(kept))
+
+
+@dataclass
+class TopologyRow:
+    """One line of the comparison: a topology (at one size, with one compressor) over seeds."""
+
+    topology: str
+    compressor: str
+    requested_agents: int | None
+    agents: int
+    edges: int
+    max_degree: int
+    diameter: int | str
+    mixing: str
+    spectral_gap: float | None
+    bits_per_round: float | None
+    seeds: int
+    reached: int
+    rounds: Stat | None
+    bits: Stat | None
+    time: Stat | None
+    final_error: float | None  # geometric mean over seeds of where the runs ended
+    budget: int
+    failure: str | None = None
+    wins: list[str] = field(default_factory=list)  # "bits", "time"
+    graph: Any = field(default=None, repr=False)  # the networkx graph (seed of the first run)
+
+
+@dataclass
+class CompareOutput:
+    """What :func:`compare` produced: the rows, the runs' results and every file written."""
+
+    comparison: Comparison
+    rows: list[TopologyRow]
+    results: Results
+    directory: Path
+    files: list[Path]
+    ran: int
+    reused: int
+
+    @property
+    def report(self) -> Path:
+        """The HTML report."""
+        return self.directory / "report.html"
+
+
+@functools.lru_cache(maxsize=64)
+def _graph(name: str, agents: int | None, links: str, seed: int) -> Any:
+    """Build a topology once per comparison (facts, drawings and the up-front check share it)."""
+    return topology.build(name, agents, links=links, seed=seed)
+
+
+def _row(group: Results) -> TopologyRow:
+    config = RunConfig.from_dict(group.runs[0].settings)
+    graph = _graph(config.topology, agents_for(config), config.links, config.seed)
+    degrees = [d for _, d in graph.degree] or [0]
+    facts = topology.describe(graph)
+    drawn = [r for r in group if r.rounds]
+    reached = [r for r in drawn if r.reached]
+    target = config.target or 0.0
+    summaries = [r.summary for r in drawn]
+    finals = [s["final_error"] for s in summaries if s.get("final_error", 0) > 0]
+    gaps = [s["spectral_gap"] for s in summaries if s.get("spectral_gap") is not None]
+    per_round = [s["total_bits"] / s["rounds"] for s in summaries if s.get("rounds")]
+    return TopologyRow(
+        topology=config.topology,
+        compressor=config.compressor,
+        requested_agents=group.runs[0].params.get("agents"),
+        agents=graph.number_of_nodes(),
+        edges=graph.number_of_edges(),
+        max_degree=max(degrees),
+        diameter=facts["diameter"],  # type: ignore[arg-type]
+        mixing=config.mixing,
+        spectral_gap=float(np.mean(gaps)) if gaps else None,
+        bits_per_round=float(np.mean(per_round)) if per_round else None,
+        seeds=len(group),
+        reached=len(reached),
+        rounds=Stat.of([first_reach(r, target, x="round") for r in reached]),
+        bits=Stat.of([first_reach(r, target, x="cumulative_bits") for r in reached]),
+        time=Stat.of([first_reach(r, target, x="time_s") for r in reached]),
+        final_error=float(np.exp(np.mean(np.log(finals)))) if finals else None,
+        budget=config.rounds,
+        failure=next((r.failure for r in group if r.failure), None),
+        graph=graph,
+    )
+
+
+def _mark_winners(rows: list[TopologyRow]) -> None:
+    """Mark, among rows of equal size where all seeds reached the target, the fewest bits/time."""
+    for size in sorted({r.agents for r in rows}):
+        contenders = [r for r in rows if r.agents == size and r.reached == r.seeds and r.bits]
+        if len(contenders) < 2:
+            continue
+        min(contenders, key=lambda r: r.bits.mean).wins.append("bits")  # type: ignore[union-attr]
+        min(contenders, key=lambda r: r.time.mean).wins.append("time")  # type: ignore[union-attr]
+
+
+def rows_of(results: Results) -> list[TopologyRow]:
+    """Return one row per (topology, agents, compressor) of a comparison's results."""
+    rows = [_row(group) for _, group in results.groupby("topology", "agents", "compressor")]
+    _mark_winners(rows)
+    return rows
+
+
+def compare(
+    comparison: Comparison,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+    fresh: bool = False,
+) -> CompareOutput:
+    """Run the comparison into ``out`` (runs kept there are reused) and write its report."""
+    comparison.check()
+    runs = comparison.plan()
+    sweep = run_sweep(
+        runs,
+        out,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        fresh=fresh,
+        source={"compare": _source(comparison)},
+    )
+    rows = rows_of(sweep.results)
+    directory = sweep.directory
+    figures = draw_figures(rows, sweep.results, comparison, directory / "figures")
+    doc = Document(_title(comparison, rows))
+    doc.paragraph(reading(rows, comparison))
+    headers, body = table(rows, several_compressors=len(comparison.compressors) > 1)
+    doc.heading("The topologies")
+    doc.table(headers, body)
+    doc.paragraph(_table_note(comparison), note=True)
+    doc.heading("Figures")
+    for path, caption in figures:
+        doc.figure(str(path.relative_to(directory)), caption)
+    doc.heading("How this was run")
+    doc.paragraph(_how(comparison, runs, sweep.ran, sweep.reused))
+    files = [*sweep.files, *(p for p, _ in figures), _write_table(rows, directory)]
+    files += doc.write(directory)
+    return CompareOutput(comparison, rows, sweep.results, directory, files, sweep.ran, sweep.reused)
+
+
+def _source(c: Comparison) -> dict[str, Any]:
+    return {
+        "topologies": list(c.topologies),
+        "agents": list(c.agents),
+        "compressors": list(c.compressors),
+        "seeds": list(c.seeds),
+        "run": c.settings,
+    }
+
+
+def _title(c: Comparison, rows: list[TopologyRow]) -> str:
+    config = RunConfig.from_dict({**c.settings})
+    sizes = sorted({r.agents for r in rows})
+    size = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]}-{sizes[-1]}"
+    return (
+        f"Which topology? {config.algorithm} on {len(c.topologies)} topologies, "
+        f"{size} agents, {config.links} links"
+    )
+
+
+def _table_note(c: Comparison) -> str:
+    seeds = len(c.seeds)
+    spread = "mean ± standard deviation over the seeds that reached it" if seeds > 1 else "1 seed"
+    target = c.settings["target"]
+    return (
+        f"Rounds, bits and simulated time to the target error {target:g} ({spread}); "
+        "'reached' counts the seeds that got there within the round budget. Bits are payload "
+        "bits of every message, counted once per receiver; time is the simulated clock "
+        "(latency, bandwidth and queueing of every link). The spectral gap is 1 - |λ₂| of the "
+        "mixing matrix W. ★ marks the fewest bits and the least time among topologies of "
+        "the same size whose every seed reached the target."
+    )
+
+
+def _how(c: Comparison, runs: list[PlannedRun], ran: int, reused: int) -> str:
+    settings = ", ".join(f"{k}={v}" for k, v in sorted(c.settings.items()))
+    return (
+        f"{len(runs)} runs ({len(c.seeds)} seed(s) each; {ran} run now, {reused} kept from an "
+        f"earlier run of this comparison). Shared settings: {settings}. Every run's settings "
+        "are in `sweep.json`, its per-round figures in `rounds.csv` and its final figures in "
+        "`runs.csv`; this table is `compare.csv`."
+    )
+
+
+def _write_table(rows: list[TopologyRow], directory: Path) -> Path:
+    """Write the rows as ``compare.csv``: plain numbers, one column per figure."""
+    path = directory / "compare.csv"
+    columns = [
+        "topology",
+        "compressor",
+        "agents",
+        "edges",
+        "max_degree",
+        "diameter",
+        "mixing",
+        "spectral_gap",
+        "bits_per_round",
+        "seeds",
+        "reached",
+        "rounds_to_target_mean",
+        "rounds_to_target_std",
+        "bits_to_target_mean",
+        "bits_to_target_std",
+        "time_to_target_s_mean",
+        "time_to_target_s_std",
+        "final_error",
+        "round_budget",
+        "wins",
+        "failure",
+    ]
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        for r in rows:
+            stats = [v for s in (r.rounds, r.bits, r.time) for v in (s.mean, s.std) if s] or [
+                None
+            ] * 6
+            writer.writerow(
+                [
+                    r.topology,
+                    r.compressor,
+                    r.agents,
+                    r.edges,
+                    r.max_degree,
+                    r.diameter,
+                    r.mixing,
+                    r.spectral_gap,
+                    r.bits_per_round,
+                    r.seeds,
+                    r.reached,
+                    *stats,
+                    r.final_error,
+                    r.budget,
+                    "+".join(r.wins),
+                    r.failure,
+                ]
+            )
+    return path
