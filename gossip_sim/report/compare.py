@@ -348,9 +348,7 @@ def _write_table(rows: list[TopologyRow], directory: Path) -> Path:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         for r in rows:
-            stats = [v for s in (r.rounds, r.bits, r.time) for v in (s.mean, s.std) if s] or [
-                None
-            ] * 6
+            stats = [v for s in (r.rounds, r.bits, r.time) for v in _mean_std(s)]
             writer.writerow(
                 [
                     r.topology,
@@ -372,3 +370,7 @@ def _write_table(rows: list[TopologyRow], directory: Path) -> Path:
                 ]
             )
     return path
+
+
+def _mean_std(stat: Stat | None) -> tuple[float | None, float | None]:
+    return (None, None) if stat is None else (stat.mean, stat.std)

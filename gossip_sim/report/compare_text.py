@@ -112,15 +112,30 @@ def reading(rows: Sequence[TopologyRow], comparison: Comparison) -> str:
     target = settings["target"]
     links = settings.get("links", "datacenter")
     sentences = []
-    for size in sorted({r.agents for r in rows}):
+    sizes = sorted({r.agents for r in rows}, key=lambda k: (-sum(r.agents == k for r in rows), k))
+    for size in sizes:
         group = [r for r in rows if r.agents == size]
         done = [r for r in group if r.reached == r.seeds and r.bits and r.time]
-        sentences += _winners(group, done, size, target, links, several)
+        if len(group) == 1 and done:  # alone at its size (a catalogue network): no contest
+            r = done[0]
+            sentences.append(
+                f"{_name(r, several)} ({size} agents, its own size) reached {target:g} with "
+                f"{format_bits(r.bits.mean)} bits in {format_seconds(r.time.mean)}."  # type: ignore[union-attr]
+            )
+            continue
+        sentences += _winners(done, size, target, links, several)
         sentences += _ordering(done, several)
     missed = [r for r in rows if r.reached < r.seeds and not r.failure]
     for r in missed:
         end = f", ending at error {r.final_error:.2g}" if r.final_error else ""
-        seeds = "" if r.seeds == 1 else f" in {r.seeds - r.reached} of {r.seeds} seeds"
+        missed_seeds = r.seeds - r.reached
+        seeds = (
+            ""
+            if r.seeds == 1
+            else f" in any of its {r.seeds} seeds"
+            if missed_seeds == r.seeds
+            else f" in {missed_seeds} of its {r.seeds} seeds"
+        )
         sentences.append(
             f"{_name(r, several)} ({r.agents} agents) did not reach {target:g} within "
             f"{r.budget:,} rounds{seeds}{end}."
@@ -131,7 +146,6 @@ def reading(rows: Sequence[TopologyRow], comparison: Comparison) -> str:
 
 
 def _winners(
-    group: Sequence[TopologyRow],
     done: Sequence[TopologyRow],
     size: int,
     target: float,

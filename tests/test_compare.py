@@ -1,0 +1,195 @@
+"""`gossip-sim compare`: the table, the reading, the figures, and the files, against theory."""
+
+import csv
+import re
+
+import pytest
+
+from gossip_sim.cli import main
+from gossip_sim.errors import ConfigError
+from gossip_sim.report.cli import split_specs
+from gossip_sim.report.compare import Comparison, Stat, compare
+from gossip_sim.report.compare_figures import pareto_front
+
+
+def _row(out, name):
+    return next(r for r in out.rows if r.topology == name)
+
+
+@pytest.fixture(scope="module")
+def k16(tmp_path_factory):
+    """Ring, torus and complete at K = 16, two seeds: the issue's ordering check."""
+    comparison = Comparison(
+        ("ring", "torus", "complete"),
+        agents=(16,),
+        seeds=(0, 1),
+        run={"dim": 20, "target": 1e-6, "rounds": 1500},
+    )
+    return compare(comparison, tmp_path_factory.mktemp("k16"), workers=2)
+
+
+def test_spectral_gaps_and_rounds_follow_theory_at_k16(k16):
+    ring, torus, complete = (_row(k16, n) for n in ("ring", "torus", "complete"))
+    assert complete.spectral_gap > torus.spectral_gap > ring.spectral_gap
+    assert all(r.reached == 2 for r in (ring, torus, complete))
+    assert complete.rounds.mean < torus.rounds.mean < ring.rounds.mean
+    # the graph facts are the graphs'
+    assert (ring.edges, ring.max_degree, ring.diameter) == (16, 2, 8)
+    assert (torus.edges, torus.max_degree, torus.diameter) == (32, 4, 4)
+    assert (complete.edges, complete.max_degree, complete.diameter) == (120, 15, 1)
+    assert complete.spectral_gap == pytest.approx(1.0)
+
+
+def test_rows_agree_with_the_runs_they_summarise(k16):
+    ring = _row(k16, "ring")
+    runs = k16.results.where(topology="ring").runs
+    rounds = [r.summary["rounds"] for r in runs]
+    bits = [r.summary["total_bits"] for r in runs]
+    assert ring.rounds == Stat.of(rounds)
+    assert ring.bits.mean == pytest.approx(sum(bits) / 2)
+    per_round = [b / n for b, n in zip(bits, rounds, strict=True)]
+    assert ring.bits_per_round == pytest.approx(sum(per_round) / 2)
+    # winners: fewest bits and least time among rows that all reached the target
+    for kind, attr in (("bits", "bits"), ("time", "time")):
+        winners = [r for r in k16.rows if kind in r.wins]
+        assert len(winners) == 1
+        assert getattr(winners[0], attr).mean == min(getattr(r, attr).mean for r in k16.rows)
+
+
+def test_reading_says_what_the_numbers_say(k16):
+    text = (k16.directory / "report.md").read_text()
+    assert "As theory says, the rounds to the target grow as the spectral gap shrinks" in text
+    winner = next(r for r in k16.rows if "bits" in r.wins)
+    assert f"{winner.topology} needed " in text
+
+
+def test_report_md_and_html_carry_the_same_content(k16):
+    md = (k16.directory / "report.md").read_text()
+    page = (k16.directory / "report.html").read_text()
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
+    assert sorted(images) == sorted(
+        f"figures/{n}.png" for n in ("error-vs-bits", "error-vs-time", "tradeoff", "graphs")
+    )
+    assert all((k16.directory / p).is_file() for p in images)
+    assert page.count('<img src="data:image/png;base64,') == len(images)
+    assert "http://" not in page and "https://" not in page  # nothing to fetch
+    for line in md.splitlines():
+        if line.startswith("| ") and "---" not in line:
+            for cell in line.strip("|").split(" | "):
+                assert cell.strip().replace("&", "&amp;") in page
+
+
+def test_compare_csv_is_the_table(k16):
+    with (k16.directory / "compare.csv").open() as handle:
+        table = list(csv.DictReader(handle))
+    assert [r["topology"] for r in table] == ["ring", "torus", "complete"]
+    for line, row in zip(table, k16.rows, strict=True):
+        assert float(line["spectral_gap"]) == row.spectral_gap
+        assert float(line["rounds_to_target_mean"]) == row.rounds.mean
+        assert int(line["reached"]) == 2
+
+
+def test_a_rerun_reuses_every_run_and_writes_the_same_report(k16):
+    again = compare(k16.comparison, k16.directory, workers=1)
+    assert (again.ran, again.reused) == (0, 6)
+    assert [r.rounds for r in again.rows] == [r.rounds for r in k16.rows]
+
+
+def test_a_topology_that_misses_the_target_stays_in_the_report(tmp_path):
+    comparison = Comparison(
+        ("ring", "complete"), agents=(12,), run={"dim": 10, "target": 1e-6, "rounds": 40}
+    )
+    out = compare(comparison, tmp_path, workers=1)
+    ring = _row(out, "ring")
+    assert (ring.reached, ring.rounds, ring.seeds) == (0, None, 1)
+    assert ring.final_error > 1e-6
+    md = (tmp_path / "report.md").read_text()
+    assert "| ring |" in md and "0/1 (not in 40 rounds)" in md
+    assert "ring (12 agents) did not reach 1e-06 within 40 rounds, ending at error" in md
+
+
+def test_failed_runs_are_reported_not_dropped(tmp_path, capsys):
+    code = main(
+        ["compare", "--topologies", "star,ring", "--algorithm", "parameter-server",
+         "--problem", "quadratic", "--agents", "6", "--dim", "5", "--target", "1e-4",
+         "--out", str(tmp_path), "--workers", "1", "--quiet"]
+    )  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert re.search(r"run 1 failed \(topology=ring, agents=6, seed=0\): ConfigError: ", err)
+    md = (tmp_path / "report.md").read_text()
+    assert "| ring |" in md and "failed" in md
+    assert "ring could not run: ConfigError: parameter-server is a coordinator algorithm" in md
+
+
+def test_several_compressors_and_sizes_give_the_front_and_gap_vs_k(tmp_path):
+    comparison = Comparison(
+        ("ring", "complete"),
+        agents=(4, 8),
+        compressors=("qsgd:s=16", "topk:k=0.5"),
+        run={"dim": 10, "target": 1e-4, "rounds": 800},
+    )
+    out = compare(comparison, tmp_path, workers=2)
+    assert len(out.rows) == 8
+    assert {(r.agents, r.compressor) for r in out.rows} == {
+        (k, c) for k in (4, 8) for c in comparison.compressors
+    }
+    assert (tmp_path / "figures" / "spectral-gap-vs-agents.png").is_file()
+    md = (tmp_path / "report.md").read_text()
+    assert "| topology | compressor | agents |" in md
+    # one winner per size on each criterion
+    for size in (4, 8):
+        assert sum("bits" in r.wins for r in out.rows if r.agents == size) == 1
+
+
+def test_catalogue_networks_keep_their_size(tmp_path):
+    out = compare(
+        Comparison(("abilene", "ring"), agents=(11,), run={"dim": 5, "target": 1e-3}),
+        tmp_path,
+        workers=1,
+    )
+    abilene = _row(out, "abilene")
+    assert (abilene.agents, abilene.requested_agents, abilene.edges) == (11, None, 14)
+
+
+def test_pareto_front_keeps_only_undominated_points():
+    points = [(1.0, 9.0), (2.0, 4.0), (3.0, 5.0), (4.0, 1.0), (5.0, 1.0)]
+    assert pareto_front(points) == [0, 1, 3]
+    assert pareto_front([]) == []
+
+
+def test_split_specs_keeps_parameters_with_their_spec():
+    two = ["qsgd:s=16,scaled=true", "topk:k=0.1"]
+    assert split_specs("qsgd:s=16,scaled=true,topk:k=0.1") == two
+    assert split_specs("ring, torus,") == ["ring", "torus"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--topologies", "rnig"], r"unknown topology 'rnig'.*did you mean 'ring'"),
+        (["--topologies", "ring", "--target", "0"], r"target = 0.0: a comparison measures"),
+        (["--topologies", "ring", "--seeds", "0"], r"--seeds 0 is not valid; give 1 or more"),
+        (["--topologies", "ring", "--agents", "2"], r"ring"),
+        (["--topologies", "ring", "--algorithm", "choco-gosip"], r"did you mean 'choco-gossip'"),
+        (["--topologies", "ring", "--compressor", "qsdg:s=4"], r"did you mean 'qsgd'"),
+        (["--topologies", "ring", "--agents", "x"], r"give agent counts as integers"),
+        (["--topologies", "ring", "--workers", "2", "--scheduler", "tcp://h:1"], r"not both"),
+    ],
+)
+def test_bad_input_is_refused_before_anything_runs(tmp_path, capsys, argv, message):
+    out = tmp_path / "out"
+    try:
+        code = main(["compare", *argv, "--out", str(out), "--quiet"])
+    except SystemExit as exc:  # argparse's own refusals (flag values) exit directly
+        code = exc.code
+    assert code == 2
+    assert re.search(message, capsys.readouterr().err)
+    assert not out.exists()
+
+
+def test_a_comparison_refuses_settings_it_varies():
+    with pytest.raises(ConfigError, match="'topology' is what a comparison varies"):
+        Comparison(("ring",), run={"topology": "torus"})
+    with pytest.raises(ConfigError, match="needs at least one topology"):
+        Comparison(())
