@@ -182,7 +182,7 @@ def test_a_scenario_without_script_writes_tables_figures_and_summary(tmp_path):
         len(runs) == 8 and runs[0]["series"] == "exact" and runs[0]["algorithm"] == "exact-gossip"
     )
     rounds = read_csv(out.directory / "rounds.csv")
-    assert len(rounds) == sum(int(r["rounds"]) + 1 for r in runs)
+    assert len(rounds) == sum(int(r["rounds_done"]) + 1 for r in runs)
     # the tables hold the engine's numbers: one run, rerun alone, gives the same bits
     alone = execute(
         RunConfig(

@@ -111,6 +111,7 @@ def _error_figure(
         )
         ax.set_ylabel(next((r.summary.get("error_name") for r in results if r.summary), "error"))
         ax.set_title(f"{size} agents")
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 4))
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize="small")
     return _save(fig, path)
@@ -141,14 +142,24 @@ def _tradeoff_figure(rows: Sequence[TopologyRow], c: Comparison, path: Path) -> 
             fontsize="small",
             color=style["color"],
         )
-    points = [(r.bits.mean, r.time.mean) for r in done]  # type: ignore[union-attr]
-    front = [points[i] for i in pareto_front(points)]
-    if len(front) > 1:
-        ax.plot(
-            *zip(*front, strict=True), color="#444444", linewidth=1, zorder=0, label="Pareto front"
-        )
+    sizes = sorted({r.agents for r in done})
+    for size in sizes:  # a front per size: K = 11 and K = 64 do not compete
+        mine = [r for r in done if r.agents == size]
+        points = [(r.bits.mean, r.time.mean) for r in mine]  # type: ignore[union-attr]
+        front = [points[i] for i in pareto_front(points)]
+        if len(front) > 1:
+            label = "Pareto front" + (f" (K={size})" if len(sizes) > 1 else "")
+            ax.plot(
+                *zip(*front, strict=True),
+                color="#444444",
+                linewidth=1,
+                zorder=0,
+                linestyle=("-", "--", ":", "-.")[sizes.index(size) % 4],
+                label=label,
+            )
     ax.set_xscale("log")
     ax.set_yscale("log")
+    ax.margins(0.2)  # room for the labels at the edges
     ax.set_xlabel("bits to target")
     ax.set_ylabel("simulated time to target (s)")
     ax.grid(True, which="both", alpha=0.3)
@@ -221,8 +232,9 @@ def draw_figures(
             _tradeoff_figure(rows, c, directory / "tradeoff.png"),
             "The trade-off: bits against simulated time to the target, one point per topology"
             + (" and compressor" if len(c.compressors) > 1 else "")
-            + " (bars: standard deviation over seeds); the line joins the Pareto front, the "
-            "points no other point beats on both. Topologies that missed the target are not drawn.",
+            + " (bars: standard deviation over seeds); the line joins the Pareto front: the "
+            "points that no other point of the same size beats on both. Topologies that missed "
+            "the target are not drawn.",
         ),
     ]
     if len({r.agents for r in rows if r.requested_agents is not None}) > 1:

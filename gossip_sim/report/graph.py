@@ -40,6 +40,20 @@ def graph_layout(graph: nx.Graph, seed: int = 0) -> dict[int, tuple[float, float
     return nx.spring_layout(graph, seed=seed)
 
 
+def _wrap_around(edges: list[tuple[Any, Any]], pos: dict[Any, Any]) -> list[bool]:
+    """Mark the edges of a grid-placed graph that wrap around (a torus's): drawn as arcs.
+
+    On a grid layout those edges would lie along the grid lines, hidden under the others. Only
+    graphs whose nodes carry grid positions (``pos`` attributes on integer coordinates) have them.
+    """
+    if not edges:
+        return []
+    length = np.array([np.hypot(*np.subtract(pos[u], pos[v])) for u, v in edges])
+    coords = np.array([pos[n] for e in edges for n in e], dtype=float)
+    on_grid = np.allclose(coords, np.round(coords))
+    return list(on_grid & (length > 1.5 * np.median(length)))
+
+
 def draw_graph(
     graph: nx.Graph,
     W: Any = None,
@@ -48,6 +62,9 @@ def draw_graph(
     node_color: Any = "#4c72b0",
 ) -> Any:
     """Draw ``graph`` onto ``ax`` (a new figure if None); edge widths ∝ w_ij when W is given.
+
+    The width is 12 points per unit of weight (at least 0.3) in every drawing, so drawings of
+    different graphs side by side show which mixes with heavier weights.
 
     The coordinator of a star (``graph.graph["coordinator"]``) is drawn as a square.
 
@@ -62,11 +79,29 @@ def draw_graph(
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 5))
     pos = graph_layout(graph) if pos is None else pos
-    widths = 1.5
-    if W is not None and graph.number_of_edges():
-        weights = np.array([abs(W[u, v]) for u, v in graph.edges()])
-        widths = 0.5 + 5.0 * weights / max(weights.max(), 1e-12)
-    nx.draw_networkx_edges(graph, pos, ax=ax, width=widths, edge_color="#888888")
+    edges = list(graph.edges())
+    widths = np.full(len(edges), 1.5)
+    if W is not None and edges:
+        weights = np.array([abs(W[u, v]) for u, v in edges])
+        widths = np.maximum(12.0 * weights, 0.3)  # the same scale in every drawing: comparable
+    wrap = _wrap_around(edges, pos)
+    for curved in (False, True):
+        chosen = [i for i in range(len(edges)) if wrap[i] == curved]
+        if not chosen:
+            continue
+        nx.draw_networkx_edges(
+            graph,
+            pos,
+            edgelist=[edges[i] for i in chosen],
+            ax=ax,
+            width=widths[chosen],
+            edge_color="#888888",
+            **(
+                {"arrows": True, "arrowstyle": "-", "connectionstyle": "arc3,rad=0.3"}
+                if curved
+                else {}
+            ),
+        )
     hub = graph.graph.get("coordinator")
     agents = [n for n in graph.nodes if n != hub]
     nx.draw_networkx_nodes(graph, pos, nodelist=agents, ax=ax, node_size=120, node_color=node_color)

@@ -82,11 +82,11 @@ class SweepFolder:
             return None
         try:
             saved = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):
-            return None  # unreadable: run it again
-        if saved.get("gossip_sim") != __version__ or saved.get("config") != run.config.to_dict():
-            return None
-        result = RunResult.from_json(saved["result"])
+            if saved["gossip_sim"] != __version__ or saved["config"] != run.config.to_dict():
+                return None
+            result = RunResult.from_json(saved["result"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # unreadable, or not a finished run's file: run it again
         result.index, result.params = run.index, dict(run.params)  # this plan's numbering
         return result
 

@@ -2,7 +2,7 @@
 
 ==============  ===========================================================================
 ``runs.csv``    one row per run: ``run``, the series label and placeholders, every run
-                setting, then status, rounds, final_error, total_bits, simulated_time_s,
+                setting, then status, rounds_done, final_error, total_bits, simulated_time_s,
                 lower_bound_bits, bits_over_lower_bound, spectral_gap and ``failure``
 ``rounds.csv``  one row per run and round: ``run``, what the sweep varied (series, grid keys,
                 seed), then round, time_s, bits, cumulative_bits, messages,
@@ -44,7 +44,7 @@ __all__ = ["RUN_FIELDS", "Results", "RunResult"]
 #: The outcome columns of ``runs.csv`` (after the run's settings).
 RUN_FIELDS = (
     "status",
-    "rounds",
+    "rounds_done",  # the rounds run ("rounds", among the settings, is the budget)
     "final_error",
     "final_consensus_error",
     "total_bits",
@@ -184,7 +184,8 @@ class Results:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(["run", *extra, *SETTINGS, *RUN_FIELDS])
             for r in self.runs:
-                outcome = {**r.summary, "rounds": r.summary.get("rounds"), "failure": r.failure}
+                done = r.summary.get("rounds")
+                outcome = {**r.summary, "rounds_done": done, "failure": r.failure}
                 writer.writerow(
                     [r.index]
                     + [r.params.get(k) for k in extra]
