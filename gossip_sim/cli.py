@@ -89,7 +89,8 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
         "accuracy, exact bits and simulated wall-clock time.",
         epilog="subcommands: gossip-sim topologies [show NAME --agents K], gossip-sim "
         "compressors, gossip-sim algorithms, gossip-sim problems, gossip-sim scenario "
-        "list|show|run NAME [--full]. Results: rounds.csv, "
+        "list|show|run NAME [--full], gossip-sim sweep FILE [--scheduler tcp://HOST:PORT], "
+        "gossip-sim compare --topologies ring,torus,... Results: rounds.csv, "
         "agents.csv, links.csv, summary.json, config.json, error.png in --out.",
     )
     parser.add_argument("--version", action="version", version=f"gossip-sim {__version__}")
@@ -200,6 +201,9 @@ def reference_markdown() -> str:
     >>> reference_markdown().splitlines()[0]
     '# Command-line reference'
     """
+    from gossip_sim.report.cli import compare_parser
+    from gossip_sim.scenarios.cli import sweep_parser
+
     text = build_parser(width=100).format_help()  # a fixed width keeps the page stable
     return (
         "# Command-line reference\n\n"
@@ -216,14 +220,24 @@ def reference_markdown() -> str:
         "## Scenarios\n\n"
         "* `gossip-sim scenario list`: the shipped scenarios, with their runs in each mode.\n"
         "* `gossip-sim scenario show NAME_OR_FILE [--full]`: every run a scenario will make.\n"
-        "* `gossip-sim scenario run NAME_OR_FILE [--full] [--out DIR] [--workers N] "
-        "[--quiet]`: run it (fast mode unless `--full`) into `gossip-sim-results/NAME`; "
-        "exit code 1 if a run failed. File format: `docs/reference/scenario-files.md`.\n\n"
+        "* `gossip-sim scenario run NAME_OR_FILE [--full] [--out DIR] [--workers N | "
+        "--scheduler tcp://HOST:PORT] [--quiet]`: run it (fast mode unless `--full`) into "
+        "`gossip-sim-results/NAME`; exit code 1 if a run failed. File format: "
+        "`docs/reference/scenario-files.md`.\n\n"
+        "## `gossip-sim sweep`\n\n```text\n" + sweep_parser(width=100).format_help() + "```\n\n"
+        "## `gossip-sim compare`\n\n```text\n" + compare_parser(width=100).format_help()
+        + "```\n\n"
+        "Files: `report.html` (self-contained), `report.md`, `compare.csv`, `figures/*.png`, "
+        "`runs.csv`, `rounds.csv`, `sweep.json` and `runs/` (see `docs/reference/compare.md`)."
+        "\n\n"
         "## Exit codes\n\n"
         "* 0: the run finished (target reached or rounds exhausted);\n"
         "* 1: the run diverged (NaN/inf or error growing past 1e8 x the start); the trace up to "
         "then is written;\n"
-        "* 2: bad input (unknown flag, name or value), one line on stderr naming what is valid.\n"
+        "* 2: bad input (unknown flag, name or value), one line on stderr naming what is valid;\n"
+        "* `scenario run`, `sweep`, `compare`: 1 if any run failed (each failure is listed with "
+        "its parameters, the other runs finish); `sweep` and `compare`: 130 if interrupted "
+        "(Ctrl-C): the finished runs are kept in --out and the same command resumes.\n"
     )
 
 

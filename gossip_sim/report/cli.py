@@ -9,6 +9,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 from collections.abc import Sequence
@@ -18,7 +19,7 @@ from gossip_sim.errors import ConfigError
 from gossip_sim.report.compare import Comparison, compare
 from gossip_sim.scenario import RunConfig
 
-__all__ = ["compare_command", "split_specs"]
+__all__ = ["compare_command", "compare_parser", "split_specs"]
 
 _DEFAULTS = RunConfig()
 
@@ -51,12 +52,14 @@ def _agents(text: str) -> list[int]:
     return values
 
 
-def _parser() -> argparse.ArgumentParser:
-    from gossip_sim.cli import _gamma, _Parser
+def compare_parser(width: int | None = None) -> argparse.ArgumentParser:
+    """Return the parser of ``gossip-sim compare`` (``width``: the help text's line width)."""
+    from gossip_sim.cli import _gamma, _HelpFormatter, _Parser
     from gossip_sim.scenarios.cli import _where_flags
 
     parser = _Parser(
         prog="gossip-sim compare",
+        formatter_class=functools.partial(_HelpFormatter, width=width),
         description="Run one algorithm on several topologies (sizes, compressors, seeds) and "
         "write report.html (self-contained), report.md, compare.csv, figures/ and the tidy "
         "runs.csv and rounds.csv into --out. Runs kept in --out are reused.",
@@ -68,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         "or graph files, e.g. ring,torus,exponential,star,complete,abilene",
     )
     parser.add_argument(
-        "--agents", "-k", type=_agents, default=[5],
+        "--agents", "-k", type=_agents, metavar="K[,K...]",
         help="agents K, or a comma list (16,64,256) for spectral gap vs K; catalogue networks "
         "and files keep their own size (default: 5)",
     )  # fmt: skip
@@ -98,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def compare_command(argv: Sequence[str]) -> int:
     """Run ``gossip-sim compare ...``; return the exit code (1 if a run failed)."""
-    parser = _parser()
+    parser = compare_parser()
     args = parser.parse_args(argv)
     if args.seeds < 1:
         raise ConfigError(f"--seeds {args.seeds} is not valid; give 1 or more")
@@ -111,7 +114,7 @@ def compare_command(argv: Sequence[str]) -> int:
     }
     comparison = Comparison(
         tuple(split_specs(args.topologies)),
-        agents=tuple(args.agents),
+        agents=tuple(args.agents or [5]),
         compressors=tuple(compressors),
         seeds=tuple(range(args.seeds)),
         run=run,

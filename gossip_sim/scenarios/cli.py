@@ -16,6 +16,7 @@ choco-consensus        ... runs fast, ... full  CHOCO-GOSSIP average consensus..
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ from gossip_sim.scenarios.runner import default_out, find, plan, run, shipped
 from gossip_sim.scenarios.schema import load
 from gossip_sim.sweep import RunResult, run_sweep
 
-__all__ = ["scenario_command", "sweep_command"]
+__all__ = ["scenario_command", "sweep_command", "sweep_parser"]
 
 USAGE = (
     "gossip-sim scenario list | show NAME_OR_FILE [--full] | "
@@ -145,15 +146,18 @@ SWEEP_USAGE = (
 )
 
 
-def sweep_command(argv: Sequence[str]) -> int:
-    """Run ``gossip-sim sweep FILE.toml``; return the exit code (1 if any run failed).
+def sweep_parser(width: int | None = None) -> argparse.ArgumentParser:
+    """Return the parser of ``gossip-sim sweep`` (``width``: the help text's line width)."""
+    from gossip_sim.cli import _HelpFormatter, _Parser
 
-    Every run of the scenario's plan that is not already in ``--out`` is run; the folder
-    then holds ``runs.csv`` and ``rounds.csv`` (and Parquet copies when pandas and pyarrow are
-    installed) over all of them. Interrupted (Ctrl-C), it keeps what finished: the same
-    command resumes.
-    """
-    parser = _parser("gossip-sim sweep")
+    parser = _Parser(
+        prog="gossip-sim sweep",
+        formatter_class=functools.partial(_HelpFormatter, width=width),
+        description="Run every run of a scenario file (the cartesian product of its lists, "
+        "times its seeds) into --out, keeping each finished run there: an interrupted sweep "
+        "resumes, a sweep that gained values runs only the new runs. Writes runs.csv and "
+        "rounds.csv (and .parquet copies when pandas and pyarrow are installed).",
+    )
     parser.add_argument("scenario", help="a scenario file or a shipped scenario's name")
     parser.add_argument("--full", action="store_true", help="the full mode's runs")
     parser.add_argument(
@@ -164,6 +168,18 @@ def sweep_command(argv: Sequence[str]) -> int:
         "--fresh", action="store_true", help="forget the runs kept in --out and run all again"
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    return parser
+
+
+def sweep_command(argv: Sequence[str]) -> int:
+    """Run ``gossip-sim sweep FILE.toml``; return the exit code (1 if any run failed).
+
+    Every run of the scenario's plan that is not already in ``--out`` is run; the folder
+    then holds ``runs.csv`` and ``rounds.csv`` (and Parquet copies when pandas and pyarrow are
+    installed) over all of them. Interrupted (Ctrl-C), it keeps what finished: the same
+    command resumes.
+    """
+    parser = sweep_parser()
     args = parser.parse_args(argv)
     if args.workers is not None and args.scheduler:
         parser.error("give --workers (local processes) or --scheduler (a Dask cluster), not both")
