@@ -12,12 +12,15 @@ Examples
 ('target reached', True)
 """
 
+__version__ = "0.1.0"  # first: modules imported below read it
+
 from gossip_sim import (
     _data,  # noqa: F401  (reached by doctests as gs._data)
     _random,  # noqa: F401
     algorithms,
     bounds,
     compress,
+    demo,
     engine,
     errors,
     mixing,
@@ -31,8 +34,6 @@ from gossip_sim import (
 from gossip_sim.errors import ConfigError, DecodeError, DivergenceError, GossipSimError
 from gossip_sim.scenario import RunConfig, execute
 
-__version__ = "0.1.0"
-
 __all__ = [
     "ConfigError",
     "DecodeError",
@@ -43,6 +44,7 @@ __all__ = [
     "algorithms",
     "bounds",
     "compress",
+    "demo",
     "engine",
     "errors",
     "execute",

@@ -38,6 +38,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from gossip_sim._typing import Stack
 from gossip_sim.algorithms.base import Algorithm, Exchange, RoundResult
 from gossip_sim.errors import ConfigError, DivergenceError
 from gossip_sim.network import Message, Network
@@ -147,6 +148,7 @@ class _Run:
         self.divergence_factor = options["divergence_factor"]
         self.model: ComputeModel = options["compute"]
         self.on_round: Callable[[RoundRecord], None] | None = options["on_round"]
+        self.on_values: Callable[[int, Stack], None] | None = options["on_values"]
         self.active: dict[int, _Round] = {}
         self.computed = 0
         self.last: int | None = None if self.max_rounds > 0 else -1
@@ -158,6 +160,8 @@ class _Run:
         self.pending: dict[int, tuple[RoundResult, float, float]] = {}
         self.closing: RoundResult | None = None
         self.values = algorithm.values0
+        if self.on_values:
+            self.on_values(0, self.values)
         self._record_start()
         if self.target is not None and self.initial_error <= self.target:
             self._stop(-1, "target reached")  # e.g. a single agent: nothing to do
@@ -193,6 +197,8 @@ class _Run:
             self.computed += 1
             self.active[t] = _Round(result, self.k, self.model)
             self.pending[t] = (result, consensus_error(result.values), self._error(result.values))
+            if self.on_values:
+                self.on_values(t + 1, result.values)
             return
         result = self.algorithm.step(t)
         self.computed += 1
@@ -211,6 +217,8 @@ class _Run:
         self.active[t] = _Round(result, self.k, self.model)
         self.pending[t] = (result, consensus_error(values), error)
         self.values = values
+        if self.on_values:
+            self.on_values(t + 1, values)
         if self.target is not None and error <= self.target:
             self._stop(t, "target reached")
         elif t + 1 >= self.max_rounds:
@@ -327,6 +335,7 @@ def run(
     record_messages: bool = False,
     divergence_factor: float = 1e8,
     on_round: Callable[[RoundRecord], None] | None = None,
+    on_values: Callable[[int, Stack], None] | None = None,
     config: dict[str, Any] | None = None,
 ) -> Trace:
     """Run ``algorithm`` on ``graph``'s network for ``rounds`` rounds or until ``target``.
@@ -351,6 +360,11 @@ def run(
         Stop as diverged when the error exceeds this multiple of the initial error.
     on_round : callable, optional
         Called with each :class:`~gossip_sim.trace.RoundRecord` as it completes (progress bars).
+    on_values : callable, optional
+        Called as ``on_values(r, values)`` with the ``(K, D)`` values after round ``r`` (0: the
+        start) when they are computed; agent ``i`` holds row ``i`` from
+        ``trace.agent_finish[r, i]`` on (the teaching demos colour nodes by it). The array is
+        the algorithm's own: copy what you keep.
     config : dict, optional
         The resolved configuration to store in the trace.
 
@@ -372,5 +386,6 @@ def run(
         "record_messages": record_messages,
         "divergence_factor": divergence_factor,
         "on_round": on_round,
+        "on_values": on_values,
     }
     return _Run(algorithm, graph, options).execute(config or {})

@@ -208,8 +208,11 @@ def build(config: RunConfig) -> Setup:
     return Setup(graph, W, problem, algorithm)
 
 
-def execute(config: RunConfig, *, on_round: Any = None) -> Trace:
-    """Run the configuration and return its trace (see :func:`gossip_sim.engine.run`)."""
+def execute(config: RunConfig, *, on_round: Any = None, on_values: Any = None) -> Trace:
+    """Run the configuration and return its trace (see :func:`gossip_sim.engine.run`).
+
+    ``on_round`` and ``on_values`` are passed to the engine (progress; the values per round).
+    """
     config = dataclasses.replace(config, seed=as_seed(config.seed))
     setup = build(config)
     config = dataclasses.replace(config, agents=setup.graph.number_of_nodes())  # as resolved
@@ -222,6 +225,7 @@ def execute(config: RunConfig, *, on_round: Any = None) -> Trace:
         header_bits=config.header_bits,
         record_messages=config.record_messages,
         on_round=on_round,
+        on_values=on_values,
         config=config.to_dict(),
     )
     trace.details.update(network_details(setup))
