@@ -90,7 +90,8 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
         epilog="subcommands: gossip-sim topologies [show NAME --agents K], gossip-sim "
         "compressors, gossip-sim algorithms, gossip-sim problems, gossip-sim scenario "
         "list|show|run NAME [--full], gossip-sim sweep FILE [--scheduler tcp://HOST:PORT], "
-        "gossip-sim compare --topologies ring,torus,... Results: rounds.csv, "
+        "gossip-sim compare --topologies ring,torus,..., gossip-sim demo list|NAME. "
+        "Results: rounds.csv, "
         "agents.csv, links.csv, summary.json, config.json, error.png in --out.",
     )
     parser.add_argument("--version", action="version", version=f"gossip-sim {__version__}")
@@ -201,6 +202,7 @@ def reference_markdown() -> str:
     >>> reference_markdown().splitlines()[0]
     '# Command-line reference'
     """
+    from gossip_sim.demo.cli import demo_parser
     from gossip_sim.report.cli import compare_parser
     from gossip_sim.scenarios.cli import sweep_parser
 
@@ -229,7 +231,9 @@ def reference_markdown() -> str:
         + "```\n\n"
         "Files: `report.html` (self-contained), `report.md`, `compare.csv`, `figures/*.png`, "
         "`runs.csv`, `rounds.csv`, `sweep.json` and `runs/` (see `docs/reference/compare.md`)."
-        "\n\n"
+        "\n\n## `gossip-sim demo`\n\n```text\n" + demo_parser(width=100).format_help() + "```\n\n"
+        "`gossip-sim demo list` shows every demo with its parameters (see "
+        "`docs/tutorial/teaching-demos.md`).\n\n"
         "## Exit codes\n\n"
         "* 0: the run finished (target reached or rounds exhausted);\n"
         "* 1: the run diverged (NaN/inf or error growing past 1e8 x the start); the trace up to "
@@ -460,6 +464,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from gossip_sim.scenarios.cli import scenario_command
 
             return scenario_command(argv[1:])
+        if argv and argv[0] == "demo":
+            from gossip_sim.demo.cli import demo_command
+
+            return demo_command(argv[1:])
         if argv and argv[0] == "compare":
             from gossip_sim.report.cli import compare_command
 

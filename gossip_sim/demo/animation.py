@@ -86,6 +86,29 @@ class DemoOutput:
         return self.html.read_text()
 
 
+#: matplotlib's player draws its buttons with Font Awesome from a CDN: a network fetch. The
+#: stylesheet link is dropped and each icon becomes a character every font has.
+_ICONS = {
+    "fa fa-fast-backward": "&#x23EE;",
+    "fa fa-step-backward": "&#x25C0;&#x2502;",
+    "fa fa-play fa-flip-horizontal": "&#x25C0;",
+    "fa fa-pause": "&#x23F8;",
+    "fa fa-play": "&#x25B6;",
+    "fa fa-step-forward": "&#x2502;&#x25B6;",
+    "fa fa-fast-forward": "&#x23ED;",
+    "fa fa-minus": "&#x2212;",
+    "fa fa-plus": "+",
+}
+
+
+def _offline(html: str) -> str:
+    """Return the player with no external stylesheet: its icons as plain characters."""
+    html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
+    for icon, glyph in _ICONS.items():
+        html = html.replace(f'<i class="{icon}"></i>', glyph)
+    return html
+
+
 def _deterministic(html: str) -> str:
     """Replace the player's random element ids by ids derived from its content."""
     ids = sorted(set(re.findall(r"[0-9a-f]{32}", html)))
@@ -133,7 +156,7 @@ def _player(images: list[Any], fps: int) -> str:
     with plt.rc_context({"animation.frame_format": "jpeg", "savefig.dpi": 72}):
         html = replay.to_jshtml(fps=fps, default_mode="once")
     plt.close(screen)
-    return _deterministic(html)
+    return _deterministic(_offline(html))
 
 
 def save(animation: Animation, out: str | Path, name: str, dpi: int = 72) -> DemoOutput:

@@ -25,6 +25,7 @@ from gossip_sim.demo.animation import Animation
 from gossip_sim.demo.recording import Recording
 from gossip_sim.report.graph import draw_graph
 from gossip_sim.scenario import RunConfig
+from gossip_sim.topology import sized_by_file
 
 __all__ = ["consensus_demo"]
 
@@ -53,7 +54,7 @@ def _panel(ax: Any, rec: Recording, title: str, norm: Any) -> tuple[Any, Any]:
 
 def consensus_demo(
     topology: str = "ring",
-    agents: int | None = 10,
+    agents: int | None = None,
     compressor: str = "qsgd:s=4,scaled=true",
     seed: int = 0,
     frames: int = 48,
@@ -62,10 +63,15 @@ def consensus_demo(
     target: float = 1e-6,
     rounds: int = 400,
 ) -> Animation:
-    """Exact gossip beside CHOCO-GOSSIP: node values and messages in flight, error vs time."""
+    """Exact gossip beside CHOCO-GOSSIP: node values and messages in flight, error vs time.
+
+    ``agents`` defaults to 10 (a catalogue network or graph file: its own size).
+    """
     import matplotlib.pyplot as plt
     from matplotlib.colors import Normalize
 
+    if agents is None and not sized_by_file(topology):
+        agents = 10
     base = RunConfig(
         topology=topology,
         agents=agents,
@@ -109,6 +115,8 @@ def consensus_demo(
     curves.grid(True, which="both", alpha=0.3)
     curves.legend(fontsize="small", loc="upper right")
     clock = fig.suptitle("")
+    geographic = not runs["exact gossip"].graph.graph.get("links_from_profile", True)
+    network = "latencies from geography" if geographic else f"'{links}' links"
 
     def draw(frame: int) -> None:
         now = end * (frame / (frames - 1)) ** 2  # the error falls fastest early: more frames there
@@ -122,7 +130,7 @@ def consensus_demo(
             bold.set_data(times[shown], errors[shown])
         cursor.set_xdata([now, now])
         clock.set_text(
-            f"{base.topology}, {len(start)} agents, '{links}' links: t = {now * 1e3:.2f} ms "
+            f"{base.topology}, {len(start)} agents, {network}: t = {now * 1e3:.2f} ms "
             "(dots: messages in flight, area ∝ bits)"
         )
 

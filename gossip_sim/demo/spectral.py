@@ -26,6 +26,7 @@ from gossip_sim.demo.animation import Animation
 from gossip_sim.demo.recording import Recording
 from gossip_sim.report.graph import draw_graph
 from gossip_sim.scenario import RunConfig
+from gossip_sim.topology import sized_by_file
 
 __all__ = ["RACERS", "spectral_gap_demo"]
 
@@ -50,7 +51,8 @@ def spectral_gap_demo(
 ) -> Animation:
     """Ring, torus, exponential and complete averaging the same values, titled by their gap.
 
-    ``topology`` may add a fifth racer (a catalogue network or any registered topology).
+    ``topology`` may add a fifth racer (any registered topology at the same K, or a catalogue
+    network or graph file at its own size).
     """
     import matplotlib.pyplot as plt
     from matplotlib.colors import Normalize
@@ -70,7 +72,12 @@ def spectral_gap_demo(
         **algorithm,
     )
     names = [*RACERS, *([topology] if topology and topology not in RACERS else [])]
-    runs = {name: Recording.of(replace(base, topology=name)) for name in names}
+    runs = {  # a catalogue network or file races at its own size
+        name: Recording.of(
+            replace(base, topology=name, agents=None if sized_by_file(name) else agents)
+        )
+        for name in names
+    }
     gaps = {name: float(mixing.spectral_gap(rec.W)) for name, rec in runs.items()}
     reach = {name: _rounds_to_target(rec) for name, rec in runs.items()}
     start = runs["ring"].values[0]
@@ -95,7 +102,8 @@ def spectral_gap_demo(
             linewidths=0.6,
             zorder=3,
         )
-        ax.set_title(f"{name}: spectral gap {gaps[name]:.3g}", fontsize=10)
+        size = "" if rec.graph.number_of_nodes() == agents else f" ({len(rec.graph)} agents)"
+        ax.set_title(f"{name}{size}: spectral gap {gaps[name]:.3g}", fontsize=10)
     host = fig.add_subplot(grid[0, columns])
     fig.colorbar(nodes[names[0]], ax=host, fraction=0.5, label="value held (first coordinate)")
     host.set_axis_off()
