@@ -430,3 +430,64 @@ def test_an_unreachable_scheduler_is_one_line_naming_it_and_writes_nothing(
     ):
         run_sweep(expand({"topology": "ring"}), out, scheduler=address)
     assert not out.exists()
+
+
+def test_without_dask_a_scheduler_is_refused_with_the_install_hint(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    scenario = write(tmp_path, TINY)
+    assert sweep(scenario, tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9") == 2
+    err = capsys.readouterr().err
+    assert "needs Dask distributed, which is not installed; pip install 'gossip-sim[dask]'" in err
+    assert err.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
+def test_a_server_that_is_not_a_dask_scheduler_is_refused_in_bounded_time(
+    tmp_path, monkeypatch, capsys
+):
+    need_dask()
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 1.0)
+    port = free_port()
+    http = subprocess.Popen(  # answers TCP, never speaks Dask: the handshake would hang
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        for _ in range(100):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.1):
+                break
+        scenario = write(tmp_path, TINY)
+        address = f"tcp://127.0.0.1:{port}"
+        assert sweep(scenario, tmp_path / "out", "--scheduler", address) == 2
+    finally:
+        stop(http)
+    err = capsys.readouterr().err
+    assert f"cannot reach the Dask scheduler at '{address}' (no Dask handshake within" in err
+    assert "8787 is its dashboard" in err and not (tmp_path / "out").exists()
+
+
+def test_a_folder_of_another_sweep_or_a_comparison_is_refused(tmp_path, capsys):
+    scenario = write(tmp_path, TINY)
+    assert sweep(scenario, tmp_path / "out") == 0
+    other = write(tmp_path, TINY.replace('name = "tiny-sweep"', 'name = "other"'), "other.toml")
+    before = tables(tmp_path / "out")
+    assert sweep(other, tmp_path / "out") == 2
+    assert "holds a sweep of scenario 'tiny', not a sweep of scenario 'other'" in (
+        capsys.readouterr().err
+    )
+    compare = ["compare", "--topologies", "ring", "--agents", "4", "--dim", "4", "--quiet"]
+    assert main([*compare, "--out", str(tmp_path / "out")]) == 2
+    assert "holds a sweep of scenario 'tiny', not a topology comparison" in capsys.readouterr().err
+    assert tables(tmp_path / "out") == before
+
+
+def test_an_interrupt_before_any_run_finished_says_nothing_was_kept(
+    tmp_path, monkeypatch, capsys
+):
+    def interrupt(run):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(local, "run_one", interrupt)
+    assert sweep(write(tmp_path, TINY), tmp_path / "out", "--workers", "1") == 130
+    assert "interrupted before any run finished; nothing was kept" in capsys.readouterr().err

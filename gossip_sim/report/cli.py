@@ -138,11 +138,9 @@ def compare_command(argv: Sequence[str]) -> int:
             fresh=args.fresh,
         )
     except KeyboardInterrupt:
-        print(
-            f"gossip-sim compare: interrupted; the finished runs are kept in {out}; run the "
-            "same command again to resume",
-            file=sys.stderr,
-        )
+        from gossip_sim.scenarios.cli import interrupted
+
+        print(interrupted("compare", out), file=sys.stderr)
         return 130
     from gossip_sim.report.compare_text import table
 

@@ -26,7 +26,7 @@ from gossip_sim.scenarios.runner import default_out, find, plan, run, shipped
 from gossip_sim.scenarios.schema import load
 from gossip_sim.sweep import RunResult, run_sweep
 
-__all__ = ["scenario_command", "sweep_command", "sweep_parser"]
+__all__ = ["interrupted", "scenario_command", "sweep_command", "sweep_parser"]
 
 USAGE = (
     "gossip-sim scenario list | show NAME_OR_FILE [--full] | "
@@ -203,11 +203,7 @@ def sweep_command(argv: Sequence[str]) -> int:
             source={"scenario": str(scenario.path), "mode": scenario.mode},
         )
     except KeyboardInterrupt:
-        print(
-            f"gossip-sim sweep: interrupted; the finished runs are kept in {out}; "
-            "run the same command again to resume",
-            file=sys.stderr,
-        )
+        print(interrupted("sweep", out), file=sys.stderr)
         return 130
     failed = output.results.failures
     _print_failures(failed)
@@ -219,6 +215,17 @@ def sweep_command(argv: Sequence[str]) -> int:
             f"tables    {tables}\nfolder    {output.directory.resolve()}"
         )
     return 1 if failed else 0
+
+
+def interrupted(command: str, out: Path) -> str:
+    """Return what an interrupted sweep or comparison says: what it kept, how to go on."""
+    kept = len(list((out / "runs").glob("*.json"))) if (out / "runs").is_dir() else 0
+    if not kept:
+        return f"gossip-sim {command}: interrupted before any run finished; nothing was kept"
+    return (
+        f"gossip-sim {command}: interrupted; {kept} finished run(s) are kept in {out}; "
+        "run the same command again to resume"
+    )
 
 
 def _print_failures(failed: Sequence[RunResult]) -> None:

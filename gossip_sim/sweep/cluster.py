@@ -23,6 +23,7 @@ gossip_sim.errors.ConfigError: cannot reach the Dask scheduler at 'tcp://127.0.0
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -69,14 +70,27 @@ def _client(scheduler: str) -> Any:
             f"--scheduler {scheduler} needs Dask distributed, which is not installed; "
             f"{_INSTALL}, or drop --scheduler to run on local processes"
         ) from None
-    try:
-        return Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ConfigError(
-            f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); start one with "
-            f"'dask scheduler' and workers with 'dask worker {scheduler}', "
-            "or drop --scheduler to run on local processes"
-        ) from None
+    connected: list[Any] = []
+    failed: list[BaseException] = []
+
+    def connect() -> None:  # Client's timeout covers the connection, not the handshake
+        try:
+            connected.append(Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False))
+        except BaseException as exc:
+            failed.append(exc)
+
+    attempt = threading.Thread(target=connect, daemon=True)
+    attempt.start()
+    attempt.join(CONNECT_TIMEOUT_S + 5.0)
+    if connected:
+        return connected[0]
+    why = f"{failed[0]}" if failed else f"no Dask handshake within {CONNECT_TIMEOUT_S + 5:g} s"
+    raise ConfigError(
+        f"cannot reach the Dask scheduler at {scheduler!r} ({why}); start one with "
+        f"'dask scheduler' and workers with 'dask worker {scheduler}' (a scheduler listens on "
+        "port 8786 unless told otherwise; 8787 is its dashboard), or drop --scheduler to run "
+        "on local processes"
+    )
 
 
 def _check_workers(client: Any, scheduler: str) -> None:
@@ -120,9 +134,9 @@ def cluster_outcomes(runs: Sequence[PlannedRun], scheduler: str) -> Iterator[Run
     installed, the scheduler does not answer, or no worker can run this gossip-sim. Stopping
     the iteration early (Ctrl-C) cancels the runs that have not finished.
     """
+    client = _client(scheduler)  # refuses first when Dask is missing or nobody answers
     from distributed import as_completed
 
-    client = _client(scheduler)
     try:
         _check_workers(client, scheduler)
         by_key = {task_key(run): run for run in runs}

@@ -68,9 +68,30 @@ class SweepFolder:
                 f"--out {self.directory} is not empty and holds no sweep ({MANIFEST} is "
                 "missing); give a new or empty folder"
             )
+        if manifest.is_file():
+            self._refuse_another(json.loads(manifest.read_text()))
         if fresh and self.runs_dir.is_dir():
             shutil.rmtree(self.runs_dir)
         self._planned = False  # the folder is written only once a run has something to keep
+
+    def _refuse_another(self, earlier: dict[str, Any]) -> None:
+        """Refuse a folder that holds another kind of sweep (a compare's, another scenario's).
+
+        The same scenario with other values is fine: its new runs are added to the folder.
+        """
+
+        def what(source: dict[str, Any]) -> str:
+            if "compare" in source:
+                return "a topology comparison"
+            name = Path(str(source.get("scenario", ""))).stem
+            return f"a sweep of scenario {name!r}" if name else "a sweep"
+
+        before, now = what(earlier), what(self.source)
+        if before != now:
+            raise ConfigError(
+                f"--out {self.directory} holds {before}, not {now}: its tables would be "
+                "replaced by this one's; give another --out"
+            )
 
     def _path(self, run: PlannedRun) -> Path:
         return self.runs_dir / f"{config_digest(run.config)}.json"

@@ -15,9 +15,9 @@ Examples
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from tqdm import tqdm
@@ -87,14 +87,13 @@ def local_outcomes(runs: Sequence[PlannedRun], workers: int) -> Iterator[RunOutc
         yield from map(run_one, runs)
         return
     pool_size = min(workers, len(runs))
-    with ProcessPoolExecutor(max_workers=pool_size, initializer=_one_blas_thread) as pool:
-        futures = [pool.submit(run_one, run) for run in runs]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        finally:  # interrupted (Ctrl-C, or the caller stopped): drop what has not started
-            for future in futures:
-                future.cancel()
+    pool = multiprocessing.get_context().Pool(pool_size, initializer=_one_blas_thread)
+    try:
+        yield from pool.imap_unordered(run_one, runs, chunksize=1)
+        pool.close()
+    finally:  # interrupted (Ctrl-C) or done: stop the processes now, not after their runs
+        pool.terminate()
+        pool.join()
 
 
 def run_all(
