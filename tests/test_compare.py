@@ -120,6 +120,12 @@ def test_failed_runs_are_reported_not_dropped(tmp_path, capsys):
     md = (tmp_path / "report.md").read_text()
     assert "| ring |" in md and "failed" in md
     assert "ring could not run: ConfigError: parameter-server is a coordinator algorithm" in md
+    # the one that ran is described, not crowned; the failed graph's gap is still known
+    assert "star (6 agents, the only one of its size to get there) reached 0.0001" in md
+    assert "★" not in md.split("## Figures")[0].split("## The topologies")[1].split("*")[0]
+    with (tmp_path / "compare.csv").open() as handle:
+        ring = next(r for r in csv.DictReader(handle) if r["topology"] == "ring")
+    assert float(ring["spectral_gap"]) == pytest.approx(1 / 3)  # MH on a ring of 6 (λ₂ = 2/3)
 
 
 def test_several_compressors_and_sizes_give_the_front_and_gap_vs_k(tmp_path):
@@ -148,8 +154,16 @@ def test_catalogue_networks_keep_their_size(tmp_path):
         tmp_path,
         workers=1,
     )
-    abilene = _row(out, "abilene")
+    abilene, ring = _row(out, "abilene"), _row(out, "ring")
     assert (abilene.agents, abilene.requested_agents, abilene.edges) == (11, None, 14)
+    # abilene keeps its geographic latencies; the ring has the profile's
+    assert abilene.own_links and not ring.own_links
+    assert ring.links == "5 µs, 10 Gb/s" and abilene.links.endswith(", 10 Gb/s")
+    assert "ms-" in abilene.links
+    text = (tmp_path / "report.md").read_text()
+    assert (
+        f"At 11 agents on 'datacenter' links (abilene on its own links ({abilene.links}))" in text
+    )
 
 
 def test_pareto_front_keeps_only_undominated_points():
@@ -168,7 +182,10 @@ def test_split_specs_keeps_parameters_with_their_spec():
     ("argv", "message"),
     [
         (["--topologies", "rnig"], r"unknown topology 'rnig'.*did you mean 'ring'"),
-        (["--topologies", "ring", "--target", "0"], r"target = 0.0: a comparison measures"),
+        (
+            ["--topologies", "ring", "--target", "0"],
+            r"target = 0.0 is not valid: .* give --target greater than 0",
+        ),
         (["--topologies", "ring", "--seeds", "0"], r"--seeds 0 is not valid; give 1 or more"),
         (["--topologies", "ring", "--agents", "2"], r"ring"),
         (["--topologies", "ring", "--algorithm", "choco-gosip"], r"did you mean 'choco-gossip'"),

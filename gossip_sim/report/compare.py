@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from gossip_sim import algorithms, compress, problems, topology
-from gossip_sim.errors import ConfigError
+from gossip_sim import algorithms, compress, mixing, problems, topology
+from gossip_sim.errors import ConfigError, GossipSimError
 from gossip_sim.report.compare_figures import draw_figures
 from gossip_sim.report.compare_text import reading, table
 from gossip_sim.report.document import Document
@@ -73,8 +73,8 @@ class Comparison:
         target = self.settings["target"]
         if target is None or target <= 0:
             raise ConfigError(
-                f"target = {target!r}: a comparison measures the way to a target; give "
-                "--target, e.g. 1e-6"
+                f"target = {target!r} is not valid: a comparison measures the way to a target; "
+                "give --target greater than 0, e.g. 1e-6"
             )
 
     @property
@@ -144,6 +144,8 @@ class TopologyRow:
     max_degree: int
     diameter: int | str
     mixing: str
+    links: str  # the latency and bandwidth the links had, e.g. "20 ms, 1 Gb/s"
+    own_links: bool  # the network's file set its links (a catalogue network), not the profile
     spectral_gap: float | None
     bits_per_round: float | None
     seeds: int
@@ -182,6 +184,30 @@ def _graph(name: str, agents: int | None, links: str, seed: int) -> Any:
     return topology.build(name, agents, links=links, seed=seed)
 
 
+def _gap(rule: str, graph: Any) -> float | None:
+    """Return the spectral gap of the graph's W (known even when the runs on it failed)."""
+    try:
+        return float(mixing.spectral_gap(mixing.mixing_matrix(rule, graph)))
+    except GossipSimError:
+        return None
+
+
+def _links_text(graph: Any) -> str:
+    from gossip_sim.cli import format_rate, format_seconds
+    from gossip_sim.scenario import link_facts
+
+    if not graph.number_of_edges():
+        return "-"
+    f = link_facts(graph)
+    latency = format_seconds(f["latency_min_s"])
+    if f["latency_max_s"] > f["latency_min_s"]:
+        latency = f"{format_seconds(f['latency_min_s'])}-{format_seconds(f['latency_max_s'])}"
+    rate = format_rate(f["bandwidth_min_bps"])
+    if f["bandwidth_max_bps"] > f["bandwidth_min_bps"]:
+        rate += f"-{format_rate(f['bandwidth_max_bps'])}"
+    return f"{latency}, {rate}"
+
+
 def _row(group: Results) -> TopologyRow:
     config = RunConfig.from_dict(group.runs[0].settings)
     graph = _graph(config.topology, agents_for(config), config.links, config.seed)
@@ -192,7 +218,6 @@ def _row(group: Results) -> TopologyRow:
     target = config.target or 0.0
     summaries = [r.summary for r in drawn]
     finals = [s["final_error"] for s in summaries if s.get("final_error", 0) > 0]
-    gaps = [s["spectral_gap"] for s in summaries if s.get("spectral_gap") is not None]
     per_round = [s["total_bits"] / s["rounds"] for s in summaries if s.get("rounds")]
     return TopologyRow(
         topology=config.topology,
@@ -203,7 +228,9 @@ def _row(group: Results) -> TopologyRow:
         max_degree=max(degrees),
         diameter=facts["diameter"],  # type: ignore[arg-type]
         mixing=config.mixing,
-        spectral_gap=float(np.mean(gaps)) if gaps else None,
+        links=_links_text(graph),
+        own_links=not graph.graph.get("links_from_profile", True),
+        spectral_gap=_gap(config.mixing, graph),
         bits_per_round=float(np.mean(per_round)) if per_round else None,
         seeds=len(group),
         reached=len(reached),
@@ -302,8 +329,10 @@ def _table_note(c: Comparison) -> str:
         f"Rounds, bits and simulated time to the target error {target:g} ({spread}); "
         "'reached' counts the seeds that got there within the round budget. Bits are payload "
         "bits of every message, counted once per receiver; time is the simulated clock "
-        "(latency, bandwidth and queueing of every link). The spectral gap is 1 - |λ₂| of the "
-        "mixing matrix W. ★ marks the fewest bits and the least time among topologies of "
+        "(latency, bandwidth and queueing of every link; 'links' gives their latency and "
+        "bandwidth: a catalogue network keeps its own, from its file). The spectral gap is "
+        f"1 - |λ₂| of the mixing matrix W ({c.settings.get('mixing', 'metropolis-hastings')} "
+        "weights). ★ marks the fewest bits and the least time among topologies of "
         "the same size whose every seed reached the target."
     )
 
@@ -329,6 +358,7 @@ def _write_table(rows: list[TopologyRow], directory: Path) -> Path:
         "max_degree",
         "diameter",
         "mixing",
+        "links",
         "spectral_gap",
         "bits_per_round",
         "seeds",
@@ -358,6 +388,7 @@ def _write_table(rows: list[TopologyRow], directory: Path) -> Path:
                     r.max_degree,
                     r.diameter,
                     r.mixing,
+                    r.links,
                     r.spectral_gap,
                     r.bits_per_round,
                     r.seeds,

@@ -105,6 +105,14 @@ def _error_figure(
                     linestyle=style["linestyle"],
                 )
         ax.axhline(c.settings["target"], color="#444444", linestyle=":", linewidth=1)
+        reach = [
+            getattr(r, "bits" if x == "cumulative_bits" else "time")
+            for r in rows
+            if r.agents == size and r.reached == r.seeds
+        ]
+        reach = [stat.mean for stat in reach if stat is not None]
+        if reach:  # a run that never gets there must not squeeze the others to the left edge
+            ax.set_xlim(0, 1.5 * max(reach))
         ax.set_yscale("log")
         ax.set_xlabel(
             "bits sent (whole network)" if x == "cumulative_bits" else "simulated time (s)"
@@ -120,9 +128,10 @@ def _error_figure(
 def _tradeoff_figure(rows: Sequence[TopologyRow], c: Comparison, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 4.8), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(8.4, 4.8), constrained_layout=True)
     styles, several = _style(rows), len(c.compressors) > 1
     done = [r for r in rows if r.reached == r.seeds and r.bits and r.time]
+    sized = len({r.agents for r in done}) > 1
     for r in done:
         style = styles[(r.topology, r.compressor)]
         ax.errorbar(
@@ -135,7 +144,7 @@ def _tradeoff_figure(rows: Sequence[TopologyRow], c: Comparison, path: Path) -> 
             label=f"{_label(r, several)} (K={r.agents})",
         )
         ax.annotate(
-            _label(r, several),
+            _label(r, several) + (f", K={r.agents}" if sized else ""),
             (r.bits.mean, r.time.mean),
             textcoords="offset points",  # type: ignore[union-attr]
             xytext=(5, 4),
@@ -163,8 +172,8 @@ def _tradeoff_figure(rows: Sequence[TopologyRow], c: Comparison, path: Path) -> 
     ax.set_xlabel("bits to target")
     ax.set_ylabel("simulated time to target (s)")
     ax.grid(True, which="both", alpha=0.3)
-    if done:
-        ax.legend(fontsize="small")
+    if done:  # beside the plot, where it hides no point
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return _save(fig, path)
 
 
@@ -186,6 +195,9 @@ def _gap_figure(rows: Sequence[TopologyRow], path: Path) -> Path:
             ax.plot(*zip(*mine, strict=True), marker="o", color=style["color"], label=name)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
+    sizes = sorted({r.agents for r in rows})
+    ax.set_xticks(sizes, [str(k) for k in sizes])  # the sizes that ran, not powers of two
+    ax.minorticks_off()
     ax.set_xlabel("agents K")
     ax.set_ylabel("spectral gap 1 - |λ₂(W)|")
     ax.grid(True, which="both", alpha=0.3)

@@ -2,53 +2,72 @@
 
 Examples
 --------
->>> from gossip_sim.report.compare import Stat, TopologyRow
->>> row = TopologyRow("ring", "qsgd:s=16", 8, 8, 8, 2, 4, "metropolis-hastings", 0.1, 1e4, 1, 1,
-...                   Stat(40, 0, 1), Stat(4e5, 0, 1), Stat(2e-3, 0, 1), 1e-7, 1000)
->>> stat_text(row.time, format_seconds)
-'2 ms'
+>>> format_time(0.0021069), format_bits(17042090)
+('2.107 ms', '17.04 Mbit')
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-
-from gossip_sim.cli import format_seconds
 
 if TYPE_CHECKING:
     from gossip_sim.report.compare import Comparison, Stat, TopologyRow
 
-__all__ = ["format_bits", "reading", "stat_text", "table"]
+__all__ = ["format_bits", "format_time", "reading", "stat_text", "table"]
+
+
+_BIT_UNITS = (("Gbit", 1e9), ("Mbit", 1e6), ("kbit", 1e3), ("bit", 1.0))
+_TIME_UNITS = (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6))
+
+
+def _unit(value: float, units: tuple[tuple[str, float], ...]) -> tuple[str, float]:
+    return next(((u, s) for u, s in units if abs(value) >= s), units[-1])
 
 
 def format_bits(bits: float) -> str:
-    """Return a bit count readably: ``'1.43e+07'`` style above 10^5, with separators below.
+    """Return a bit count with an SI unit and 4 significant digits.
 
     Examples
     --------
-    >>> format_bits(6320), format_bits(14237696)
-    ('6,320', '1.42e+07')
+    >>> format_bits(632), format_bits(80896), format_bits(14237696)
+    ('632 bit', '80.9 kbit', '14.24 Mbit')
     """
-    return f"{bits:,.0f}" if bits < 1e5 else f"{bits:.3g}"
+    unit, scale = _unit(bits, _BIT_UNITS)
+    return f"{bits / scale:.4g} {unit}"
 
 
 def _rounds(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def stat_text(stat: Stat | None, show: Callable[[float], str]) -> str:
-    """Return ``mean ± std`` (just the mean for one seed, '-' for none)."""
+def format_time(seconds: float) -> str:
+    """Return a duration with a unit and 4 significant digits (``'280.6 ms'``)."""
+    unit, scale = _unit(seconds, _TIME_UNITS)
+    return f"{seconds / scale:.4g} {unit}"
+
+
+def stat_text(stat: Stat | None, units: tuple[tuple[str, float], ...] | None = None) -> str:
+    """Return ``mean ± std`` in the mean's unit (just the mean for one seed, '-' for none).
+
+    Examples
+    --------
+    >>> from gossip_sim.report.compare import Stat
+    >>> stat_text(Stat(2.10693, 0.00943, 3), _TIME_UNITS), stat_text(Stat(105.33, 0.47, 3))
+    ('2.107 ± 0.009 s', '105.3 ± 0.5')
+    """
     if stat is None:
         return "-"
-    if stat.n == 1 or stat.std == 0:
-        return show(stat.mean)
-    return f"{show(stat.mean)} ± {show(stat.std)}"
+    unit, scale = _unit(stat.mean, units) if units else ("", 1.0)
+    mean = f"{stat.mean / scale:.4g}"
+    decimals = len(mean.split(".")[1]) if "." in mean else 0
+    text = mean if stat.n == 1 or stat.std == 0 else f"{mean} ± {stat.std / scale:.{decimals}f}"
+    return f"{text} {unit}".rstrip()
 
 
 def _reached_text(row: TopologyRow) -> str:
-    if row.failure and row.reached == 0 and row.rounds is None and row.bits_per_round is None:
+    if row.failure and row.bits_per_round is None:
         return "failed"
     if row.reached == row.seeds:
         return f"{row.reached}/{row.seeds}"
@@ -60,38 +79,17 @@ def table(
 ) -> tuple[list[str], list[list[Any]]]:
     """Return the comparison table's headers and rows (cells as text)."""
     headers = ["topology"] + (["compressor"] if several_compressors else [])
-    headers += [
-        "agents",
-        "edges",
-        "max degree",
-        "diameter",
-        "mixing",
-        "spectral gap",
-        "bits / round",
-        "reached",
-        "rounds to target",
-        "bits to target",
-        "time to target",
-        "wins",
-    ]
+    headers += ["agents", "edges", "max degree", "diameter", "links", "spectral gap"]
+    headers += ["bits / round", "reached", "rounds to target", "bits to target"]
+    headers += ["time to target", "wins"]
     body = []
     for r in rows:
-        wins = " ".join(f"★ {w}" for w in r.wins)
         cells: list[Any] = [r.topology] + ([r.compressor] if several_compressors else [])
-        cells += [
-            r.agents,
-            r.edges,
-            r.max_degree,
-            r.diameter,
-            r.mixing,
-            "-" if r.spectral_gap is None else f"{r.spectral_gap:.4g}",
-            "-" if r.bits_per_round is None else format_bits(r.bits_per_round),
-            _reached_text(r),
-            stat_text(r.rounds, _rounds),
-            stat_text(r.bits, format_bits),
-            stat_text(r.time, format_seconds),
-            wins or "",
-        ]
+        cells += [f"{r.agents:,}", f"{r.edges:,}", f"{r.max_degree:,}", str(r.diameter), r.links]
+        cells += ["-" if r.spectral_gap is None else f"{r.spectral_gap:.4g}"]
+        cells += ["-" if r.bits_per_round is None else format_bits(r.bits_per_round)]
+        cells += [_reached_text(r), stat_text(r.rounds), stat_text(r.bits, _BIT_UNITS)]
+        cells += [stat_text(r.time, _TIME_UNITS), " ".join(f"★ {w}" for w in r.wins)]
         body.append(cells)
     return headers, body
 
@@ -103,93 +101,105 @@ def _name(row: TopologyRow, several_compressors: bool) -> str:
 def reading(rows: Sequence[TopologyRow], comparison: Comparison) -> str:
     """Return one paragraph saying, from the numbers, what the comparison found.
 
-    It names the winners on bits and on time at each size, how large their lead is, which
-    topologies did not reach the target (or failed), and whether the rounds to the target
-    follow the spectral gaps as theory says (a larger gap, fewer rounds).
+    It names the winners on bits and on time at each size, how large their lead is, whether
+    the rounds to the target follow the spectral gaps as theory says (a larger gap, fewer
+    rounds), which topologies did not reach the target or could not run, and which kept
+    their own links (catalogue networks) rather than the profile's.
     """
     several = len(comparison.compressors) > 1
-    settings = comparison.settings
-    target = settings["target"]
-    links = settings.get("links", "datacenter")
+    target = comparison.settings["target"]
+    links = comparison.settings.get("links", "datacenter")
     sentences = []
     sizes = sorted({r.agents for r in rows}, key=lambda k: (-sum(r.agents == k for r in rows), k))
     for size in sizes:
         group = [r for r in rows if r.agents == size]
         done = [r for r in group if r.reached == r.seeds and r.bits and r.time]
-        if len(group) == 1 and done:  # alone at its size (a catalogue network): no contest
-            r = done[0]
-            sentences.append(
-                f"{_name(r, several)} ({size} agents, its own size) reached {target:g} with "
-                f"{format_bits(r.bits.mean)} bits in {format_seconds(r.time.mean)}."  # type: ignore[union-attr]
-            )
+        if len(done) == 1:  # alone at its size, or the only one to get there: no contest
+            sentences.append(_alone(done[0], group, target, several))
             continue
         sentences += _winners(done, size, target, links, several)
         sentences += _ordering(done, several)
-    missed = [r for r in rows if r.reached < r.seeds and not r.failure]
-    for r in missed:
-        end = f", ending at error {r.final_error:.2g}" if r.final_error else ""
-        missed_seeds = r.seeds - r.reached
-        seeds = (
-            ""
-            if r.seeds == 1
-            else f" in any of its {r.seeds} seeds"
-            if missed_seeds == r.seeds
-            else f" in {missed_seeds} of its {r.seeds} seeds"
-        )
-        sentences.append(
-            f"{_name(r, several)} ({r.agents} agents) did not reach {target:g} within "
-            f"{r.budget:,} rounds{seeds}{end}."
-        )
-    for r in (r for r in rows if r.failure):
-        sentences.append(f"{_name(r, several)} could not run: {r.failure}.")
+    sentences += [
+        _missed(r, target, several) for r in rows if r.reached < r.seeds and not r.failure
+    ]
+    sentences += [f"{_name(r, several)} could not run: {r.failure}." for r in rows if r.failure]
     return " ".join(sentences) or "No run reached the target."
 
 
+def _own_links(row: TopologyRow) -> str:
+    return f", on its own links ({row.links})" if row.own_links else ""
+
+
+def _alone(row: TopologyRow, group: Sequence[TopologyRow], target: float, several: bool) -> str:
+    who = _name(row, several)
+    context = "its own size" if len(group) == 1 else "the only one of its size to get there"
+    bits, time = row.bits.mean, row.time.mean  # type: ignore[union-attr]
+    return (
+        f"{who} ({row.agents} agents, {context}{_own_links(row)}) reached {target:g} with "
+        f"{format_bits(bits)} in {format_time(time)} of simulated time."
+    )
+
+
+def _missed(row: TopologyRow, target: float, several: bool) -> str:
+    end = f", ending at error {row.final_error:.2g}" if row.final_error else ""
+    missed = row.seeds - row.reached
+    if row.seeds == 1:
+        seeds = ""
+    elif missed == row.seeds:
+        seeds = f" in any of its {row.seeds} seeds"
+    else:
+        seeds = f" in {missed} of its {row.seeds} seeds"
+    return (
+        f"{_name(row, several)} ({row.agents} agents) did not reach {target:g} within "
+        f"{row.budget:,} rounds{seeds}{end}."
+    )
+
+
 def _winners(
-    done: Sequence[TopologyRow],
-    size: int,
-    target: float,
-    links: str,
-    several: bool,
+    done: Sequence[TopologyRow], size: int, target: float, links: str, several: bool
 ) -> list[str]:
     if not done:
         return [f"At {size} agents no topology reached error {target:g} in every seed."]
     by_bits = sorted(done, key=lambda r: r.bits.mean)  # type: ignore[union-attr]
     by_time = sorted(done, key=lambda r: r.time.mean)  # type: ignore[union-attr]
     best_bits, best_time = by_bits[0], by_time[0]
-    bits_lead = _lead(by_bits, lambda r: r.bits.mean, "fewer")  # type: ignore[union-attr]
-    time_lead = _lead(by_time, lambda r: r.time.mean, "less")  # type: ignore[union-attr]
-    head = f"At {size} agents on '{links}' links, to reach error {target:g}"
+    own = [f"{r.topology} on its own links ({r.links})" for r in done if r.own_links]
+    if len(own) == len(done):
+        where = "their own links"
+    else:
+        where = f"{links!r} links" + (f" ({'; '.join(own)})" if own else "")
+    head = f"At {size} agents on {where}, to reach error {target:g}"
+    bits = f"{format_bits(best_bits.bits.mean)}{_lead(by_bits, 'bits')}"  # type: ignore[union-attr]
+    time = f"{format_time(best_time.time.mean)}{_lead(by_time, 'time')}"  # type: ignore[union-attr]
     b, t = _name(best_bits, several), _name(best_time, several)
-    bits_part = f"{format_bits(best_bits.bits.mean)} bits{bits_lead}"  # type: ignore[union-attr]
-    time_part = f"{format_seconds(best_time.time.mean)} of simulated time{time_lead}"  # type: ignore[union-attr]
     if best_bits is best_time:
         return [
-            f"{head}, {b} needed both the fewest bits ({bits_part}) and the least time "
-            f"({time_part})."
+            f"{head}, {b} needed both the fewest bits ({bits}) and the least simulated "
+            f"time ({time})."
         ]
     return [
-        f"{head}, {b} needed the fewest bits ({bits_part}) and {t} the least time "
-        f"({time_part}): here bits and time pull apart, so the choice depends on whether the "
-        "links' volume or the wall clock is the scarcer resource."
+        f"{head}, {b} needed the fewest bits ({bits}) and {t} the least simulated time "
+        f"({time}): bits and time pull apart here, so the choice depends on which is scarcer, "
+        "the links' capacity or the time to an answer."
     ]
 
 
-def _lead(ordered: Sequence[TopologyRow], value: Callable[[TopologyRow], float], fewer: str) -> str:
-    if len(ordered) < 2 or value(ordered[0]) <= 0:
+def _lead(ordered: Sequence[TopologyRow], kind: str) -> str:
+    if len(ordered) < 2:
         return ""
-    factor = value(ordered[1]) / value(ordered[0])
-    return f", {factor:.1f}x {fewer} than the runner-up {ordered[1].topology}"
+    value = (lambda r: r.bits.mean) if kind == "bits" else (lambda r: r.time.mean)
+    first, second = value(ordered[0]), value(ordered[1])
+    if first <= 0:
+        return ""
+    word = "fewer" if kind == "bits" else "less"
+    return f", {second / first:.1f}x {word} than the runner-up {ordered[1].topology}"
 
 
 def _ordering(done: Sequence[TopologyRow], several: bool) -> list[str]:
-    """Say whether rounds to target fall as the spectral gap grows (among one compressor)."""
-    rated = [r for r in done if r.spectral_gap is not None and r.rounds]
-    by_compressor: dict[str, list[TopologyRow]] = {}
-    for r in rated:
-        by_compressor.setdefault(r.compressor, []).append(r)
-    sentences = []
-    for compressor, group in by_compressor.items():
+    """Say whether rounds to target fall as the spectral gap grows, per compressor, once."""
+    chains, broken = [], []
+    for compressor in dict.fromkeys(r.compressor for r in done):
+        group = [r for r in done if r.compressor == compressor and r.spectral_gap is not None]
         if len(group) < 2:
             continue
         ordered = sorted(group, key=lambda r: -r.spectral_gap)  # type: ignore[operator]
@@ -197,23 +207,24 @@ def _ordering(done: Sequence[TopologyRow], several: bool) -> list[str]:
             f"{r.topology} {r.spectral_gap:.3g} → {_rounds(r.rounds.mean)}"  # type: ignore[union-attr]
             for r in ordered
         )
-        against = [
-            (a, b)
-            for a, b in itertools.pairwise(ordered)
-            if a.rounds.mean > b.rounds.mean  # type: ignore[union-attr]
+        chains.append(f"{compressor}: {chain}" if several else chain)
+        for a, b in itertools.pairwise(ordered):
+            if a.rounds.mean > b.rounds.mean:  # type: ignore[union-attr]
+                broken.append((a, b, compressor))
+                break
+    if not chains:
+        return []
+    listed = "; ".join(chains)
+    if not broken:
+        return [
+            f"As theory says, the rounds to the target grow as the spectral gap shrinks "
+            f"(gap → rounds: {listed})."
         ]
-        who = f" with {compressor}" if several else ""
-        if not against:
-            sentences.append(
-                f"As theory says, the rounds to the target{who} grow as the spectral gap "
-                f"shrinks (gap → rounds: {chain})."
-            )
-        else:
-            a, b = against[0]
-            sentences.append(
-                f"The rounds to the target{who} do not simply follow the spectral gap "
-                f"(gap → rounds: {chain}): {a.topology} has the larger gap but needed more "
-                f"rounds than {b.topology}, so something else (the compressor's error on this "
-                "graph, or its step size) matters here too."
-            )
-    return sentences
+    a, b, compressor = broken[0]
+    who = f" with {compressor}" if several else ""
+    return [
+        f"The rounds to the target do not simply follow the spectral gap (gap → rounds: "
+        f"{listed}): {a.topology}{who} has the larger gap but needed more rounds than "
+        f"{b.topology}, so something else (the compressor's error on this graph, or its step "
+        "size) matters here too."
+    ]

@@ -36,10 +36,11 @@ __all__ = ["Document"]
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
-       max-width: 72rem; margin: 2rem auto; padding: 0 1rem; color: #222; line-height: 1.45; }
+       max-width: 80rem; margin: 2rem auto; padding: 0 1rem; color: #222; line-height: 1.45; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2rem; }
 table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
 th, td { border: 1px solid #ccc; padding: 0.3rem 0.6rem; text-align: right; }
+td { white-space: nowrap; } div.table { overflow-x: auto; }
 th { background: #f2f2f2; } td:first-child, th:first-child { text-align: left; }
 figure { margin: 1.5rem 0; } figure img { max-width: 100%; height: auto; }
 figcaption { font-size: 0.9rem; color: #555; }
@@ -111,7 +112,10 @@ class Document:
                     "<tr>" + "".join(f"<td>{_inline(_cell(v))}</td>" for v in row) + "</tr>"
                     for row in b.rows
                 )
-                body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+                body.append(
+                    f'<div class="table"><table><thead><tr>{head}</tr></thead>'
+                    f"<tbody>{rows}</tbody></table></div>"
+                )
             else:
                 data = base64.b64encode((directory / b.path).read_bytes()).decode("ascii")
                 body.append(

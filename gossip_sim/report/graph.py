@@ -104,7 +104,10 @@ def draw_graph(
         )
     hub = graph.graph.get("coordinator")
     agents = [n for n in graph.nodes if n != hub]
-    nx.draw_networkx_nodes(graph, pos, nodelist=agents, ax=ax, node_size=120, node_color=node_color)
+    size = 120 if len(graph) <= 30 else 40  # large graphs: small nodes, so edges show
+    nx.draw_networkx_nodes(
+        graph, pos, nodelist=agents, ax=ax, node_size=size, node_color=node_color
+    )
     if hub is not None:
         nx.draw_networkx_nodes(
             graph, pos, nodelist=[hub], ax=ax, node_size=220, node_shape="s", node_color="#c44e52"
