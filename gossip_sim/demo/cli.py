@@ -73,7 +73,10 @@ def demo_command(argv: Sequence[str]) -> int:
 
 def _show(value: object) -> str:
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {_show(v)}" for k, v in value.items())
+        items = [f"{k}: {_show(v)}" for k, v in value.items()]
+        if len(items) > 6:  # a line, not a page: the first three, the last two
+            items = [*items[:3], f"... ({len(items) - 5} more)", *items[-2:]]
+        return ", ".join(items)
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
