@@ -10,6 +10,7 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import json
 import shutil
@@ -62,6 +63,10 @@ def find(source: str | Path) -> Path:
     --------
     >>> find("korhonen-scaling").name
     'korhonen-scaling.toml'
+    >>> find("scenarios/choco-consensus.toml" + "x")  # a path that is not there
+    Traceback (most recent call last):
+    ...
+    gossip_sim.errors.ConfigError: ... (did you mean 'choco-consensus'?) ...
     """
     path = Path(source)
     if path.is_file():
@@ -70,9 +75,11 @@ def find(source: str | Path) -> Path:
     if str(source) in catalogue:
         return catalogue[str(source)]
     names = ", ".join(catalogue)
+    close = difflib.get_close_matches(path.stem, list(catalogue), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise ConfigError(
-        f"scenario {str(source)!r} is neither a file nor a shipped scenario; shipped: {names} "
-        "(gossip-sim scenario list)"
+        f"scenario {str(source)!r} is neither a file nor a shipped scenario; shipped: {names}"
+        f"{hint} (gossip-sim scenario list)"
     )
 
 
