@@ -62,6 +62,18 @@ class _HelpFormatter(argparse.HelpFormatter):
         return text
 
 
+def subcommand_parser(prog: str, description: str, width: int | None = None) -> _Parser:
+    """Return a subcommand's parser: one-line errors, defaults shown, help ``width`` wide.
+
+    Examples
+    --------
+    >>> subcommand_parser("gossip-sim x", "Does x.").prog
+    'gossip-sim x'
+    """
+    formatter = functools.partial(_HelpFormatter, width=width)
+    return _Parser(prog=prog, formatter_class=formatter, description=description)
+
+
 def _gamma(text: str) -> float | str:
     if text in ("auto", "theory"):
         return text

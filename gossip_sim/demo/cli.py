@@ -11,7 +11,6 @@ bits(max_bits=16, agents=4, ...)  Song et al. Alg. 1 at b = 1..max_bits, ...
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 import time
 from collections.abc import Sequence
@@ -25,15 +24,15 @@ __all__ = ["demo_command", "demo_parser"]
 
 def demo_parser(width: int | None = None) -> argparse.ArgumentParser:
     """Return the parser of ``gossip-sim demo`` (``width``: the help text's line width)."""
-    from gossip_sim.cli import _HelpFormatter, _Parser
+    from gossip_sim.cli import subcommand_parser
 
-    parser = _Parser(
-        prog="gossip-sim demo",
-        formatter_class=functools.partial(_HelpFormatter, width=width),
-        description="Run a teaching demo (a real simulation) and write NAME.gif, NAME.html (a "
+    parser = subcommand_parser(
+        "gossip-sim demo",
+        "Run a teaching demo (a real simulation) and write NAME.gif, NAME.html (a "
         "self-contained player) and NAME.png (the last frame). 'gossip-sim demo list' shows "
         "the demos and their parameters; any parameter can be given as NAME:KEY=VALUE "
         "(coordinator:dim=50000).",
+        width,
     )
     parser.add_argument("demo", help=f"one of {', '.join(DEMOS.names())}, or 'list'")
     parser.add_argument("--topology", help="topology (consensus; spectral-gap: a fifth racer)")

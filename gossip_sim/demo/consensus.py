@@ -19,11 +19,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
-
 from gossip_sim.demo.animation import Animation
 from gossip_sim.demo.recording import Recording
-from gossip_sim.report.graph import draw_graph
 from gossip_sim.scenario import RunConfig
 from gossip_sim.topology import sized_by_file
 
@@ -34,19 +31,7 @@ _MESSAGE = "#dd8452"
 
 def _panel(ax: Any, rec: Recording, title: str, norm: Any) -> tuple[Any, Any]:
     """Draw the graph once; return the node and message collections to update per frame."""
-    draw_graph(rec.graph, rec.W, ax=ax, pos=rec.pos, node_color="#dddddd")
-    xy = np.array([rec.pos[n] for n in sorted(rec.graph.nodes)])
-    nodes = ax.scatter(
-        xy[:, 0],
-        xy[:, 1],
-        s=260,
-        c=rec.values[0],
-        cmap="viridis",
-        norm=norm,
-        edgecolors="#333333",
-        linewidths=0.8,
-        zorder=3,
-    )
+    nodes = rec.draw_values(ax, norm, node_size=260)
     dots = ax.scatter([], [], s=[], color=_MESSAGE, edgecolors="#6b3a1e", linewidths=0.5, zorder=4)
     ax.set_title(title, fontsize=10)
     return nodes, dots

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gossip_sim import mixing
-from gossip_sim.report.graph import graph_layout
+from gossip_sim.report.graph import draw_graph, graph_layout
 from gossip_sim.scenario import RunConfig, agents_for, execute
 from gossip_sim.topology import build as build_topology
 from gossip_sim.trace import Trace
@@ -122,6 +122,25 @@ class Recording:
         mine = m["src"] == node if len(m["src"]) else np.zeros(0, dtype=bool)
         sent, start = m["t_sent"][mine], m["t_start"][mine]
         return np.array([int(np.sum((sent <= t) & (t < start))) for t in times])
+
+    def draw_values(self, ax: Any, norm: Any, node_size: float) -> Any:
+        """Draw the graph on ``ax`` with its nodes coloured by their round-0 values.
+
+        Returns the nodes' collection: ``set_array(rec.values_at(t))`` recolours them.
+        """
+        draw_graph(self.graph, self.W, ax=ax, pos=self.pos, node_color="#dddddd")
+        xy = np.array([self.pos[n] for n in sorted(self.graph.nodes)])
+        return ax.scatter(
+            xy[:, 0],
+            xy[:, 1],
+            s=node_size,
+            c=self.values[0],
+            cmap="viridis",
+            norm=norm,
+            edgecolors="#333333",
+            linewidths=0.7,
+            zorder=3,
+        )
 
     @property
     def max_message_bits(self) -> int:

@@ -24,7 +24,6 @@ import numpy as np
 from gossip_sim import mixing
 from gossip_sim.demo.animation import Animation
 from gossip_sim.demo.recording import Recording
-from gossip_sim.report.graph import draw_graph
 from gossip_sim.scenario import RunConfig
 from gossip_sim.topology import sized_by_file
 
@@ -89,19 +88,7 @@ def spectral_gap_demo(
     nodes = {}
     for column, name in enumerate(names):
         ax, rec = fig.add_subplot(grid[0, column]), runs[name]
-        draw_graph(rec.graph, rec.W, ax=ax, pos=rec.pos, node_color="#dddddd")
-        xy = np.array([rec.pos[n] for n in sorted(rec.graph.nodes)])
-        nodes[name] = ax.scatter(
-            xy[:, 0],
-            xy[:, 1],
-            s=90,
-            c=rec.values[0],
-            cmap="viridis",
-            norm=norm,
-            edgecolors="#333333",
-            linewidths=0.6,
-            zorder=3,
-        )
+        nodes[name] = rec.draw_values(ax, norm, node_size=90)
         size = "" if rec.graph.number_of_nodes() == agents else f" ({len(rec.graph)} agents)"
         ax.set_title(f"{name}{size}: spectral gap {gaps[name]:.3g}", fontsize=10)
     host = fig.add_subplot(grid[0, columns])

@@ -9,7 +9,6 @@ Examples
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 import time
 from collections.abc import Sequence
@@ -54,15 +53,15 @@ def _agents(text: str) -> list[int]:
 
 def compare_parser(width: int | None = None) -> argparse.ArgumentParser:
     """Return the parser of ``gossip-sim compare`` (``width``: the help text's line width)."""
-    from gossip_sim.cli import _gamma, _HelpFormatter, _Parser
+    from gossip_sim.cli import _gamma, subcommand_parser
     from gossip_sim.scenarios.cli import _where_flags
 
-    parser = _Parser(
-        prog="gossip-sim compare",
-        formatter_class=functools.partial(_HelpFormatter, width=width),
-        description="Run one algorithm on several topologies (sizes, compressors, seeds) and "
+    parser = subcommand_parser(
+        "gossip-sim compare",
+        "Run one algorithm on several topologies (sizes, compressors, seeds) and "
         "write report.html (self-contained), report.md, compare.csv, figures/ and the tidy "
         "runs.csv and rounds.csv into --out. Runs kept in --out are reused.",
+        width,
     )
     parser.add_argument(
         "--topologies",

@@ -16,7 +16,6 @@ choco-consensus        ... runs fast, ... full  CHOCO-GOSSIP average consensus..
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 import time
 from collections.abc import Sequence
@@ -148,15 +147,15 @@ SWEEP_USAGE = (
 
 def sweep_parser(width: int | None = None) -> argparse.ArgumentParser:
     """Return the parser of ``gossip-sim sweep`` (``width``: the help text's line width)."""
-    from gossip_sim.cli import _HelpFormatter, _Parser
+    from gossip_sim.cli import subcommand_parser
 
-    parser = _Parser(
-        prog="gossip-sim sweep",
-        formatter_class=functools.partial(_HelpFormatter, width=width),
-        description="Run every run of a scenario file (the cartesian product of its lists, "
+    parser = subcommand_parser(
+        "gossip-sim sweep",
+        "Run every run of a scenario file (the cartesian product of its lists, "
         "times its seeds) into --out, keeping each finished run there: an interrupted sweep "
         "resumes, a sweep that gained values runs only the new runs. Writes runs.csv and "
         "rounds.csv (and .parquet copies when pandas and pyarrow are installed).",
+        width,
     )
     parser.add_argument("scenario", help="a scenario file or a shipped scenario's name")
     parser.add_argument("--full", action="store_true", help="the full mode's runs")
@@ -185,8 +184,10 @@ def sweep_command(argv: Sequence[str]) -> int:
         parser.error("give --workers (local processes) or --scheduler (a Dask cluster), not both")
     scenario = load(find(args.scenario), "full" if args.full else "fast")
     runs = plan(scenario)
-    out = Path(args.out) if args.out else default_out(scenario).with_name(
-        default_out(scenario).name + "-sweep"
+    out = (
+        Path(args.out)
+        if args.out
+        else default_out(scenario).with_name(default_out(scenario).name + "-sweep")
     )
     where = f"on the Dask cluster at {args.scheduler}" if args.scheduler else "on local processes"
     if not args.quiet:
