@@ -1,7 +1,8 @@
 """Run docs pages' examples, each page in its own folder (used by tests/test_docs.py).
 
 ``python tests/docs_driver.py PLAN.json JOBS``: PLAN.json is a list of pages, each
-``{"page", "folder", "log", "blocks": [{"page", "line", "lang", "code"}, ...]}``. Up to JOBS
+``{"page", "folder", "log", "blocks": [{"page", "line", "lang", "code", "path"}, ...]}``
+(``lang`` is ``python``, ``bash`` or ``file``: a file block is written to ``path``). Up to JOBS
 pages run at once; each page's output goes to its ``log``, and the exit code of every page is
 printed as one JSON object at the end.
 
@@ -83,6 +84,7 @@ def _command(command: str) -> int:
 
 def _python_worker(conn) -> None:
     """Exec each code block sent on ``conn`` in one namespace; answer None or the traceback."""
+    sys.path.insert(0, "")  # as in an interactive python: modules in the folder import
     namespace = {"__name__": "__main__"}
     while (item := conn.recv()) is not None:
         try:
@@ -107,7 +109,11 @@ def run_page(page: dict) -> int:
             where = f"{block['page']}:{block['line']}"
             print(f"### {where} [{block['lang']}]", flush=True)
             start = time.perf_counter()
-            if block["lang"] == "python":
+            if block["lang"] == "file":
+                target = Path(block["path"])
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(block["code"])
+            elif block["lang"] == "python":
                 if worker is None:
                     worker = context.Process(target=_python_worker, args=(theirs,), daemon=False)
                     worker.start()
@@ -144,6 +150,22 @@ def _runner(page: dict):
     return body
 
 
+def _warm_matplotlib() -> None:
+    """Draw one figure, so that every fork finds pyplot imported and the fonts loaded."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.semilogy([1, 2], [1, 10], label="warm-up")
+    ax.legend()
+    fig.savefig(io.BytesIO(), format="png")
+    plt.close(fig)
+
+
 def main(plan_path: str, jobs: int) -> int:
     import gossip_sim.cli
     import gossip_sim.report.cli
@@ -152,6 +174,7 @@ def main(plan_path: str, jobs: int) -> int:
     for heavy in ("pandas", "sklearn.datasets"):  # optional; many examples import them
         with contextlib.suppress(ImportError):
             __import__(heavy)
+    _warm_matplotlib()
     todo = json.loads(Path(plan_path).read_text())
     running: dict[int, str] = {}
     codes: dict[str, int] = {}
