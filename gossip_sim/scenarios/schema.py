@@ -444,7 +444,8 @@ def schema_markdown() -> str:
     for key in SCHEMA:
         table = f"[[{key.table}]]" if key.table == "series" else f"[{key.table}]"
         required = "yes" if key.required else ""
-        lines.append(f"| `{table}` | `{key.name}` | {key.kind} | {required} | {key.help} |")
+        kind = key.kind.replace("|", "\\|")  # "int | list[int]": a pipe ends a table cell
+        lines.append(f"| `{table}` | `{key.name}` | {kind} | {required} | {key.help} |")
     lines += [
         "",
         "## Run settings",
@@ -456,7 +457,8 @@ def schema_markdown() -> str:
         "| --- | --- | --- |",
     ]
     for item in dataclasses.fields(RunConfig):
-        lines.append(f"| `{item.name}` | {item.type} | `{item.default!r}` |")
+        kind = str(item.type).replace("|", "\\|")
+        lines.append(f"| `{item.name}` | {kind} | `{item.default!r}` |")
     lines += [
         "",
         "`seed` is not among them: `seeds` in `[scenario]` (or a mode) repeats every combination.",
