@@ -143,11 +143,16 @@ def _todo(found: list[Block]) -> list[Block]:
 
 
 @pytest.fixture(scope="module")
-def ran(tmp_path_factory):
-    """Every page's examples, run once (two pages at a time): page -> (exit code, log)."""
+def ran(request, tmp_path_factory):
+    """The selected pages' examples, run once (two pages at a time): page -> (exit code, log)."""
     base = tmp_path_factory.mktemp("docs-examples")
+    selected = {  # `pytest -k song-fig1` runs that page's examples only
+        item.callspec.params["page"]
+        for item in request.session.items
+        if hasattr(item, "callspec") and "page" in item.callspec.params
+    }
     plan = []
-    for number, path in enumerate(pages()):
+    for number, path in enumerate(p for p in pages() if p in selected):
         todo = _todo(blocks(path))
         if not todo:
             continue
