@@ -31,7 +31,7 @@ from typing import Any
 
 from gossip_sim import algorithms, bounds, engine, mixing, problems, topology
 from gossip_sim._random import as_seed
-from gossip_sim.errors import ConfigError
+from gossip_sim.errors import ConfigError, DivergenceError
 from gossip_sim.trace import Trace
 
 __all__ = ["DEFAULT_AGENTS", "RunConfig", "Setup", "agents_for", "build", "execute", "load_config"]
@@ -216,18 +216,24 @@ def execute(config: RunConfig, *, on_round: Any = None, on_values: Any = None) -
     config = dataclasses.replace(config, seed=as_seed(config.seed))
     setup = build(config)
     config = dataclasses.replace(config, agents=setup.graph.number_of_nodes())  # as resolved
-    trace = engine.run(
-        setup.algorithm,
-        setup.graph,
-        rounds=config.rounds,
-        target=config.target,
-        compute=engine.ComputeModel(seconds=config.compute_seconds),
-        header_bits=config.header_bits,
-        record_messages=config.record_messages,
-        on_round=on_round,
-        on_values=on_values,
-        config=config.to_dict(),
-    )
+    try:
+        trace = engine.run(
+            setup.algorithm,
+            setup.graph,
+            rounds=config.rounds,
+            target=config.target,
+            compute=engine.ComputeModel(seconds=config.compute_seconds),
+            header_bits=config.header_bits,
+            record_messages=config.record_messages,
+            on_round=on_round,
+            on_values=on_values,
+            config=config.to_dict(),
+        )
+    except DivergenceError as exc:  # the kept trace gets the same facts as a finished one
+        if isinstance(exc.trace, Trace):
+            exc.trace.details.update(network_details(setup))
+            exc.trace.details.update(bound_details(config, setup, exc.trace))
+        raise
     trace.details.update(network_details(setup))
     trace.details.update(bound_details(config, setup, trace))
     return trace

@@ -206,3 +206,14 @@ def test_every_algorithm_runs_from_the_command_line(algorithm, problem, topology
     assert "bits / bound" in out or "lower bound" in out
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["rounds"] >= 5 and summary["total_bits"] > 0
+
+
+def test_a_diverged_run_prints_its_summary_and_exits_1(tmp_path, capsys):
+
+    argv = ["--algorithm", "dgd:step=10", "--problem", "quadratic", "--dim", "10", "--agents", "4"]
+    assert main([*argv, "--no-plot", "--out", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert "the run diverged: error" in captured.err
+    assert "dgd on ring (4 agents, 4 links)" in captured.out  # the summary, not a traceback
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"].startswith("diverged") and summary["agents"] == 4
