@@ -209,7 +209,6 @@ def test_every_algorithm_runs_from_the_command_line(algorithm, problem, topology
 
 
 def test_a_diverged_run_prints_its_summary_and_exits_1(tmp_path, capsys):
-
     argv = ["--algorithm", "dgd:step=10", "--problem", "quadratic", "--dim", "10", "--agents", "4"]
     assert main([*argv, "--no-plot", "--out", str(tmp_path)]) == 1
     captured = capsys.readouterr()

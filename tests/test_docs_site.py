@@ -16,35 +16,16 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from browser import TIMEOUT_MS, VIEWPORT, Visit, is_local, launched, unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
-TIMEOUT_MS = 20_000
-VIEWPORT = {"width": 1280, "height": 800}
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",  # run as root in CI
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    # without these Chromium calls Google hosts on its own (updates, sync, field trials):
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Pages the browser opens: the home page and a tutorial with figures.
 OPENED = ["index.html", "tutorial/your-network.html"]
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI must check the docs site (pip install -e '.[dev]')")
-    pytest.skip(reason)
 
 
 def _nav_pages(nav) -> list[str]:
@@ -67,7 +48,7 @@ def site(tmp_path_factory) -> Path:
     """The site, built with --strict into a temporary folder."""
     for module in ("mkdocs", "material", "mkdocstrings_handlers.python"):
         if importlib.util.find_spec(module) is None:
-            _unavailable(f"{module} is not installed (pip install -e '.[docs]')")
+            unavailable(f"{module} is not installed (pip install -e '.[docs]')")
     out = tmp_path_factory.mktemp("site")
     before = set(ROOT.iterdir())
     build = ["build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(out)]
@@ -166,76 +147,15 @@ def test_docstrings_rest_habits_become_markdown():
 # ------------------------------------------------------------------ in a browser, from disk
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium") or (
-        "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
-    )
-    if path is None:
-        _unavailable("no chromium on PATH (Debian: apt-get install chromium)")
-    return path
-
-
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
-    executable = _chromium()
-    playwright = sync_playwright().start()
-    try:
-        try:
-            chromium = playwright.chromium.launch(
-                executable_path=executable, headless=True, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
-            )
-        except Exception as error:  # a chromium that will not start under Playwright
-            _unavailable(f"{executable} did not start under Playwright: {error}")
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        playwright.stop()
-
-
-def _local(url: str) -> bool:
-    return url.startswith(("file:", "data:"))
-
-
-class _Visit:
-    """A page of the built site, opened from disk, with every request and error recorded."""
-
-    def __init__(self, browser, path: Path):
-        self.context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
-        self.context.set_default_timeout(TIMEOUT_MS)
-        self.context.route(lambda url: not _local(url), lambda route: route.abort())
-        self.page = self.context.new_page()
-        self.requests: list[str] = []
-        self.failed: list[str] = []
-        self.errors: list[str] = []
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("requestfailed", lambda r: self.failed.append(r.url))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.url = path.resolve().as_uri()
-        self.page.goto(self.url, wait_until="load", timeout=TIMEOUT_MS)
-        self.page.wait_for_function(
-            "Array.from(document.images).every(i => i.complete)", timeout=TIMEOUT_MS
-        )
-
-    def images(self) -> list[dict]:
-        return self.page.evaluate(
-            "Array.from(document.images).map(i => ({src: i.getAttribute('src'), "
-            "complete: i.complete, width: i.naturalWidth}))"
-        )
-
-    def close(self):
-        self.context.close()
+    with launched() as chromium:
+        yield chromium
 
 
 @pytest.fixture(scope="module", params=OPENED)
 def visit(request, browser, site):
-    v = _Visit(browser, site / request.param)
+    v = Visit(browser, site / request.param)
     yield v
     v.close()
 
@@ -251,7 +171,7 @@ def test_a_page_loads_with_every_image(visit):
 
 
 def test_the_tutorial_shows_its_figures(browser, site):
-    v = _Visit(browser, site / "tutorial" / "your-network.html")
+    v = Visit(browser, site / "tutorial" / "your-network.html")
     try:
         figures = [i for i in v.images() if "figures/" in (i["src"] or "")]
         assert len(figures) == 3, figures
@@ -262,7 +182,7 @@ def test_the_tutorial_shows_its_figures(browser, site):
 
 def test_nothing_is_fetched_from_the_network(visit):
     assert visit.requests and visit.requests[0] == visit.url, "the recorder is not working"
-    outside = [u for u in visit.requests if not _local(u)]
+    outside = [u for u in visit.requests if not is_local(u)]
     assert not outside, f"the site fetches from the network: {outside}"
     assert not visit.failed, visit.failed  # and every local file it asked for was there
 
@@ -284,7 +204,7 @@ def test_a_screenshot_is_not_blank(visit, tmp_path):
 
 def test_search_works_from_disk(browser, site):
     """The search runs in a worker; from file:// the local iframe-worker shim makes it work."""
-    v = _Visit(browser, site / "index.html")
+    v = Visit(browser, site / "index.html")
     try:
         box = v.page.locator("input[data-md-component=search-query]")
         box.click()
@@ -292,7 +212,7 @@ def test_search_works_from_disk(browser, site):
         v.page.wait_for_selector(".md-search-result__item", timeout=TIMEOUT_MS)
         found = v.page.locator(".md-search-result__meta").inner_text()
         assert re.match(r"\d+ matching document", found), found
-        assert not [u for u in v.requests if not _local(u)]
+        assert not [u for u in v.requests if not is_local(u)]
         assert not v.errors, v.errors
     finally:
         v.close()

@@ -10,44 +10,15 @@ it, or without the playwright package, the test is skipped, except under CI=true
 """
 
 import base64
-import os
 import shutil
-from pathlib import Path
 
 import pytest
+from browser import TIMEOUT_MS, VIEWPORT, Visit, is_local, launched
 
 from gossip_sim.cli import main
 
 TOPOLOGIES = ["ring", "torus", "complete"]  # torus needs K = rows x cols, hence 9 agents
 FIGURES = ["error-vs-bits", "error-vs-time", "tradeoff", "graphs"]
-TIMEOUT_MS = 20_000
-VIEWPORT = {"width": 1280, "height": 800}
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",  # run as root in CI
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    # without these Chromium calls Google hosts on its own (updates, sync, field trials):
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI must run the browser test (.ci/run installs chromium)")
-    pytest.skip(reason)
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or (
-        "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
-    )
-    if path is None:
-        _unavailable("no chromium on PATH (Debian: apt-get install chromium)")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -63,59 +34,13 @@ def report(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
-    executable = _chromium()
-    playwright = sync_playwright().start()
-    try:
-        try:
-            chromium = playwright.chromium.launch(
-                executable_path=executable, headless=True, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
-            )
-        except Exception as error:  # a chromium that will not start under Playwright
-            _unavailable(f"{executable} did not start under Playwright: {error}")
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        playwright.stop()
-
-
-def _local(url: str) -> bool:
-    return url.startswith(("file:", "data:"))
-
-
-class _Visit:
-    """A page opened in a fresh context, with every request, failure and error recorded."""
-
-    def __init__(self, browser, path: Path):
-        self.context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
-        self.context.set_default_timeout(TIMEOUT_MS)
-        self.context.route(lambda url: not _local(url), lambda route: route.abort())
-        self.page = self.context.new_page()
-        self.requests: list[str] = []
-        self.failed: list[str] = []
-        self.errors: list[str] = []
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("requestfailed", lambda r: self.failed.append(r.url))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.url = path.resolve().as_uri()
-        self.page.goto(self.url, wait_until="load", timeout=TIMEOUT_MS)
-        self.page.wait_for_function(
-            "Array.from(document.images).every(i => i.complete)", timeout=TIMEOUT_MS
-        )
-
-    def close(self):
-        self.context.close()
+    with launched() as chromium:
+        yield chromium
 
 
 @pytest.fixture(scope="module")
 def visit(browser, report):
-    v = _Visit(browser, report[1])
+    v = Visit(browser, report[1])
     yield v
     v.close()
 
@@ -158,7 +83,7 @@ def test_the_page_renders_its_title_table_and_every_figure(visit, report):
 def test_the_page_fetches_nothing_from_the_network(visit, report):
     assert visit.requests, "no request recorded: the recorder is not working"
     assert visit.requests[0] == visit.url
-    outside = [u for u in visit.requests if not _local(u)]
+    outside = [u for u in visit.requests if not is_local(u)]
     assert not outside, f"report.html fetches from the network: {outside}"
     others = [u for u in visit.requests if u.startswith("file:") and u != visit.url]
     assert not others, f"report.html needs files beside it: {others}"
@@ -180,9 +105,9 @@ def test_the_recorder_catches_an_external_reference(browser, tmp_path):
     """The network check above is not vacuous: a page with an https image is caught."""
     page = tmp_path / "leaky.html"
     page.write_text('<!DOCTYPE html><title>x</title><img src="https://192.0.2.1/x.png">')
-    v = _Visit(browser, page)
+    v = Visit(browser, page)
     try:
-        assert [u for u in v.requests if not _local(u)] == ["https://192.0.2.1/x.png"]
+        assert [u for u in v.requests if not is_local(u)] == ["https://192.0.2.1/x.png"]
         assert v.failed == ["https://192.0.2.1/x.png"]  # aborted here, never sent
     finally:
         v.close()
