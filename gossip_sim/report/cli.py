@@ -17,6 +17,7 @@ from pathlib import Path
 from gossip_sim.errors import ConfigError
 from gossip_sim.report.compare import Comparison, compare
 from gossip_sim.scenario import RunConfig
+from gossip_sim.scenarios.cli import interrupted, print_failures
 
 __all__ = ["compare_command", "compare_parser", "split_specs"]
 
@@ -137,16 +138,12 @@ def compare_command(argv: Sequence[str]) -> int:
             fresh=args.fresh,
         )
     except KeyboardInterrupt:
-        from gossip_sim.scenarios.cli import interrupted
-
         print(interrupted("compare", out), file=sys.stderr)
         return 130
     from gossip_sim.report.compare_text import table
 
     failed = output.results.failures
-    for r in failed:
-        params = ", ".join(f"{k}={v}" for k, v in r.params.items())
-        print(f"gossip-sim: run {r.index} failed ({params}): {r.failure}", file=sys.stderr)
+    print_failures(failed)
     if not args.quiet:
         headers, rows = table(output.rows, several_compressors=len(compressors) > 1)
         print(_text_table(headers, rows))

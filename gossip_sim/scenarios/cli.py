@@ -25,7 +25,7 @@ from gossip_sim.scenarios.runner import default_out, find, plan, run, shipped
 from gossip_sim.scenarios.schema import load
 from gossip_sim.sweep import RunResult, run_sweep
 
-__all__ = ["interrupted", "scenario_command", "sweep_command", "sweep_parser"]
+__all__ = ["interrupted", "print_failures", "scenario_command", "sweep_command", "sweep_parser"]
 
 USAGE = (
     "gossip-sim scenario list | show NAME_OR_FILE [--full] | "
@@ -112,7 +112,7 @@ def _run(argv: Sequence[str]) -> int:
         progress=not args.quiet and sys.stderr.isatty(),
     )
     failed = output.results.failures
-    _print_failures(failed)
+    print_failures(failed)
     if not args.quiet:
         body = output.summary.read_text().split("## Results", 1)[1].split("\n## ", 1)[0]
         print(body.strip())
@@ -207,7 +207,7 @@ def sweep_command(argv: Sequence[str]) -> int:
         print(interrupted("sweep", out), file=sys.stderr)
         return 130
     failed = output.results.failures
-    _print_failures(failed)
+    print_failures(failed)
     if not args.quiet:
         tables = ", ".join(p.name for p in output.files[1:])
         print(
@@ -229,7 +229,7 @@ def interrupted(command: str, out: Path) -> str:
     )
 
 
-def _print_failures(failed: Sequence[RunResult]) -> None:
+def print_failures(failed: Sequence[RunResult]) -> None:
     """One line on stderr per failed run: its number, parameters and error."""
     for r in failed:
         params = ", ".join(f"{k}={v}" for k, v in r.params.items())
