@@ -311,9 +311,24 @@ def _report(trace: Trace, config: RunConfig, out: Path, args: argparse.Namespace
         print(format_summary(summary, config))
 
 
+#: Units of a duration, largest first (what :func:`format_seconds` chooses from).
+SECONDS = (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6))
+
+
+def pick_unit(value: float, units: tuple[tuple[str, float], ...]) -> tuple[str, float]:
+    """Return the largest ``(unit, scale)`` that ``value`` reaches (the last if it reaches none).
+
+    Examples
+    --------
+    >>> pick_unit(0.0021, SECONDS)
+    ('ms', 0.001)
+    """
+    return next(((u, s) for u, s in units if value >= s), units[-1])
+
+
 def _with_unit(value: float, units: tuple[tuple[str, float], ...]) -> str:
     """Write ``value`` in the largest unit it reaches (the last unit if it reaches none)."""
-    unit, scale = next(((u, s) for u, s in units if value >= s), units[-1])
+    unit, scale = pick_unit(value, units)
     return f"{value / scale:.4g} {unit}"
 
 
@@ -325,7 +340,7 @@ def format_seconds(seconds: float) -> str:
     >>> format_seconds(0.000112781), format_seconds(0.25), format_seconds(75.0)
     ('112.8 µs', '250 ms', '75 s')
     """
-    return _with_unit(seconds, (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)))
+    return _with_unit(seconds, SECONDS)
 
 
 def format_rate(bits_per_second: float) -> str:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from gossip_sim.errors import ConfigError
-from gossip_sim.report.compare import Comparison, compare
+from gossip_sim.report.compare import CompareOutput, Comparison, compare
 from gossip_sim.scenario import RunConfig
 from gossip_sim.scenarios.cli import interrupted, print_failures
 
@@ -157,12 +158,10 @@ def compare_command(argv: Sequence[str]) -> int:
     return 1 if failed else 0
 
 
-def _reading(output: object) -> str:
-    import textwrap
-
+def _reading(output: CompareOutput) -> str:
     from gossip_sim.report.compare_text import reading
 
-    return textwrap.fill(reading(output.rows, output.comparison), width=100)  # type: ignore[attr-defined]
+    return textwrap.fill(reading(output.rows, output.comparison), width=100)
 
 
 def _text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

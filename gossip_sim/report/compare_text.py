@@ -2,8 +2,9 @@
 
 Examples
 --------
->>> format_time(0.0021069), format_bits(17042090)
-('2.107 ms', '17.04 Mbit')
+>>> format_bits(17042090)
+'17.04 Mbit'
+
 """
 
 from __future__ import annotations
@@ -12,18 +13,15 @@ import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from gossip_sim.cli import SECONDS, format_seconds, pick_unit
+
 if TYPE_CHECKING:
     from gossip_sim.report.compare import Comparison, Stat, TopologyRow
 
-__all__ = ["format_bits", "format_time", "reading", "stat_text", "table"]
+__all__ = ["format_bits", "reading", "stat_text", "table"]
 
 
 _BIT_UNITS = (("Gbit", 1e9), ("Mbit", 1e6), ("kbit", 1e3), ("bit", 1.0))
-_TIME_UNITS = (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6))
-
-
-def _unit(value: float, units: tuple[tuple[str, float], ...]) -> tuple[str, float]:
-    return next(((u, s) for u, s in units if abs(value) >= s), units[-1])
 
 
 def format_bits(bits: float) -> str:
@@ -34,18 +32,12 @@ def format_bits(bits: float) -> str:
     >>> format_bits(632), format_bits(80896), format_bits(14237696)
     ('632 bit', '80.9 kbit', '14.24 Mbit')
     """
-    unit, scale = _unit(bits, _BIT_UNITS)
+    unit, scale = pick_unit(bits, _BIT_UNITS)
     return f"{bits / scale:.4g} {unit}"
 
 
 def _rounds(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-
-
-def format_time(seconds: float) -> str:
-    """Return a duration with a unit and 4 significant digits (``'280.6 ms'``)."""
-    unit, scale = _unit(seconds, _TIME_UNITS)
-    return f"{seconds / scale:.4g} {unit}"
 
 
 def stat_text(stat: Stat | None, units: tuple[tuple[str, float], ...] | None = None) -> str:
@@ -54,12 +46,12 @@ def stat_text(stat: Stat | None, units: tuple[tuple[str, float], ...] | None = N
     Examples
     --------
     >>> from gossip_sim.report.compare import Stat
-    >>> stat_text(Stat(2.10693, 0.00943, 3), _TIME_UNITS), stat_text(Stat(105.33, 0.47, 3))
+    >>> stat_text(Stat(2.10693, 0.00943, 3), SECONDS), stat_text(Stat(105.33, 0.47, 3))
     ('2.107 ± 0.009 s', '105.3 ± 0.5')
     """
     if stat is None:
         return "-"
-    unit, scale = _unit(stat.mean, units) if units else ("", 1.0)
+    unit, scale = pick_unit(stat.mean, units) if units else ("", 1.0)
     mean = f"{stat.mean / scale:.4g}"
     decimals = len(mean.split(".")[1]) if "." in mean else 0
     text = mean if stat.n == 1 or stat.std == 0 else f"{mean} ± {stat.std / scale:.{decimals}f}"
@@ -89,7 +81,7 @@ def table(
         cells += ["-" if r.spectral_gap is None else f"{r.spectral_gap:.4g}"]
         cells += ["-" if r.bits_per_round is None else format_bits(r.bits_per_round)]
         cells += [_reached_text(r), stat_text(r.rounds), stat_text(r.bits, _BIT_UNITS)]
-        cells += [stat_text(r.time, _TIME_UNITS), " ".join(f"★ {w}" for w in r.wins)]
+        cells += [stat_text(r.time, SECONDS), " ".join(f"★ {w}" for w in r.wins)]
         body.append(cells)
     return headers, body
 
@@ -136,7 +128,7 @@ def _alone(row: TopologyRow, group: Sequence[TopologyRow], target: float, severa
     bits, time = row.bits.mean, row.time.mean  # type: ignore[union-attr]
     return (
         f"{who} ({row.agents} agents, {context}{_own_links(row)}) reached {target:g} with "
-        f"{format_bits(bits)} in {format_time(time)} of simulated time."
+        f"{format_bits(bits)} in {format_seconds(time)} of simulated time."
     )
 
 
@@ -170,7 +162,7 @@ def _winners(
         where = f"{links!r} links" + (f" ({'; '.join(own)})" if own else "")
     head = f"At {size} agents on {where}, to reach error {target:g}"
     bits = f"{format_bits(best_bits.bits.mean)}{_lead(by_bits, 'bits')}"  # type: ignore[union-attr]
-    time = f"{format_time(best_time.time.mean)}{_lead(by_time, 'time')}"  # type: ignore[union-attr]
+    time = f"{format_seconds(best_time.time.mean)}{_lead(by_time, 'time')}"  # type: ignore[union-attr]
     b, t = _name(best_bits, several), _name(best_time, several)
     if best_bits is best_time:
         return [
