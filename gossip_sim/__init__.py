@@ -2,6 +2,9 @@
 
 SimPy owns time, NumPy owns values, and every bit counted is a bit of a real payload.
 
+Subpackages load when first used (``gs.topology``, ``gs.execute``...), so ``import gossip_sim``
+and ``gossip-sim --version`` stay quick.
+
 Examples
 --------
 >>> import gossip_sim as gs
@@ -12,27 +15,35 @@ Examples
 ('target reached', True)
 """
 
-__version__ = "0.1.0"  # first: modules imported below read it
+from __future__ import annotations
 
-from gossip_sim import (
-    _data,  # noqa: F401  (reached by doctests as gs._data)
-    _random,  # noqa: F401
-    algorithms,
-    bounds,
-    compress,
-    demo,
-    engine,
-    errors,
-    mixing,
-    network,
-    problems,
-    report,
-    scenario,
-    topology,
-    trace,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from gossip_sim.errors import ConfigError, DecodeError, DivergenceError, GossipSimError
-from gossip_sim.scenario import RunConfig, execute
+
+__version__ = "0.1.0"
+
+#: Modules reached as attributes (``gs.mixing``), imported on first use.
+_MODULES = (
+    "algorithms",
+    "bounds",
+    "compress",
+    "config",
+    "demo",
+    "engine",
+    "mixing",
+    "network",
+    "problems",
+    "report",
+    "simulation",
+    "topology",
+    "trace",
+    "_data",
+    "_random",
+)
+#: Names re-exported from a module, imported on first use.
+_NAMES = {"RunConfig": "gossip_sim.config", "execute": "gossip_sim.simulation"}
 
 __all__ = [
     "ConfigError",
@@ -44,6 +55,7 @@ __all__ = [
     "algorithms",
     "bounds",
     "compress",
+    "config",
     "demo",
     "engine",
     "errors",
@@ -52,7 +64,40 @@ __all__ = [
     "network",
     "problems",
     "report",
-    "scenario",
+    "simulation",
     "topology",
     "trace",
 ]
+
+if TYPE_CHECKING:  # the type checker sees eager imports; the interpreter loads them lazily
+    from gossip_sim import (
+        algorithms,
+        bounds,
+        compress,
+        config,
+        demo,
+        engine,
+        errors,
+        mixing,
+        network,
+        problems,
+        report,
+        simulation,
+        topology,
+        trace,
+    )
+    from gossip_sim.config import RunConfig
+    from gossip_sim.simulation import execute
+
+
+def __getattr__(name: str) -> Any:
+    """Import a subpackage or re-exported name the first time it is used (PEP 562)."""
+    if name in _MODULES:
+        return importlib.import_module(f"gossip_sim.{name}")
+    if name in _NAMES:
+        return getattr(importlib.import_module(_NAMES[name]), name)
+    raise AttributeError(f"module 'gossip_sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULES) | set(_NAMES))

@@ -11,9 +11,10 @@ import gossip_sim as gs
 from conftest import linked
 from gossip_sim.algorithms import Coordinator
 from gossip_sim.algorithms.coordinator import LatticeSchedule
+from gossip_sim.config import RunConfig
 from gossip_sim.engine import run
 from gossip_sim.errors import ConfigError
-from gossip_sim.scenario import RunConfig, build, execute
+from gossip_sim.simulation import build, execute
 
 ROUNDS = 8
 

@@ -133,7 +133,7 @@ def test_topologies_show(capsys, tmp_path):
 def test_cli_reference_page_is_current():
     from pathlib import Path
 
-    from gossip_sim.cli import reference_markdown
+    from gossip_sim.cli.reference import reference_markdown
 
     page = Path(__file__).parents[1] / "docs" / "reference" / "cli.md"
     assert page.read_text() == reference_markdown(), (

@@ -7,10 +7,10 @@ import pytest
 from PIL import Image
 
 from gossip_sim.cli import main
+from gossip_sim.config import RunConfig
 from gossip_sim.demo import DEMOS, MAX_FRAMES, run
 from gossip_sim.demo.recording import Recording
 from gossip_sim.errors import ConfigError
-from gossip_sim.scenario import RunConfig
 
 #: Each demo at a tiny size: a few frames of a small run.
 TINY = {

@@ -132,9 +132,9 @@ def test_divergence_stops_with_the_trace_kept():
 
 
 def test_same_seed_same_trace_files(tmp_path):
-    config = gs.scenario.RunConfig(topology="torus", agents=9, dim=12, rounds=20, seed=4)
+    config = gs.RunConfig(topology="torus", agents=9, dim=12, rounds=20, seed=4)
     for name in ("a", "b"):
-        gs.scenario.execute(config).write(tmp_path / name)
+        gs.execute(config).write(tmp_path / name)
     for file in ("rounds.csv", "agents.csv", "links.csv", "summary.json", "config.json"):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
 

@@ -9,9 +9,10 @@ import pytest
 
 from gossip_sim import scenarios
 from gossip_sim.cli import main
+from gossip_sim.config import RunConfig
 from gossip_sim.errors import ConfigError
-from gossip_sim.scenario import RunConfig, execute
 from gossip_sim.scenarios.runner import report_settings
+from gossip_sim.simulation import execute
 from gossip_sim.sweep import Results, expand, run_all
 
 BASIC = """\

@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 
 from gossip_sim import bounds
+from gossip_sim.config import RunConfig
 from gossip_sim.demo.animation import Animation
-from gossip_sim.scenario import RunConfig, build, execute
+from gossip_sim.simulation import build, execute
 
 __all__ = ["bits_demo"]
 

@@ -24,7 +24,7 @@ __all__ = ["demo_command", "demo_parser"]
 
 def demo_parser(width: int | None = None) -> argparse.ArgumentParser:
     """Return the parser of ``gossip-sim demo`` (``width``: the help text's line width)."""
-    from gossip_sim.cli import subcommand_parser
+    from gossip_sim.cli.parsing import subcommand_parser
 
     parser = subcommand_parser(
         "gossip-sim demo",

@@ -19,9 +19,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from gossip_sim.config import RunConfig
 from gossip_sim.demo.animation import Animation
 from gossip_sim.demo.recording import Recording
-from gossip_sim.scenario import RunConfig
 from gossip_sim.topology import sized_by_file
 
 __all__ = ["consensus_demo"]

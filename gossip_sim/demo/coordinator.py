@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from gossip_sim.config import RunConfig
 from gossip_sim.demo.animation import Animation
 from gossip_sim.demo.recording import Recording
-from gossip_sim.scenario import RunConfig
 
 __all__ = ["coordinator_demo"]
 

@@ -26,8 +26,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gossip_sim import mixing
+from gossip_sim.config import RunConfig, agents_for
 from gossip_sim.report.graph import draw_graph, graph_layout
-from gossip_sim.scenario import RunConfig, agents_for, execute
+from gossip_sim.simulation import execute
 from gossip_sim.topology import build as build_topology
 from gossip_sim.trace import Trace
 

@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from gossip_sim import mixing
+from gossip_sim.config import RunConfig
 from gossip_sim.demo.animation import Animation
 from gossip_sim.demo.recording import Recording
-from gossip_sim.scenario import RunConfig
 from gossip_sim.topology import sized_by_file
 
 __all__ = ["RACERS", "spectral_gap_demo"]

@@ -15,9 +15,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from gossip_sim.config import RunConfig
 from gossip_sim.errors import ConfigError
 from gossip_sim.report.compare import CompareOutput, Comparison, compare
-from gossip_sim.scenario import RunConfig
 from gossip_sim.scenarios.cli import interrupted, print_failures
 
 __all__ = ["compare_command", "compare_parser", "split_specs"]
@@ -55,7 +55,7 @@ def _agents(text: str) -> list[int]:
 
 def compare_parser(width: int | None = None) -> argparse.ArgumentParser:
     """Return the parser of ``gossip-sim compare`` (``width``: the help text's line width)."""
-    from gossip_sim.cli import _gamma, subcommand_parser
+    from gossip_sim.cli.parsing import gamma_value, subcommand_parser
     from gossip_sim.scenarios.cli import _where_flags
 
     parser = subcommand_parser(
@@ -89,7 +89,7 @@ def compare_parser(width: int | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--rounds", type=int, default=2000, help="round budget per run")
     parser.add_argument("--links", default=_DEFAULTS.links, help="link profile")
     parser.add_argument("--mixing", default=_DEFAULTS.mixing, help="mixing rule")
-    parser.add_argument("--gamma", type=_gamma, default=_DEFAULTS.gamma, help="CHOCO gamma")
+    parser.add_argument("--gamma", type=gamma_value, default=_DEFAULTS.gamma, help="CHOCO gamma")
     parser.add_argument("--seeds", type=int, default=1, help="seeds per configuration: 0..N-1")
     parser.add_argument(
         "--out", "-o", help="output folder (default: gossip-sim-results/compare-ID)"

@@ -18,16 +18,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gossip_sim import mixing
 from gossip_sim.errors import GossipSimError
+from gossip_sim.report.comparison import Comparison, TopologyRow
 from gossip_sim.report.graph import draw_graph
 from gossip_sim.scenarios.report import plot_band
 from gossip_sim.sweep import Results
-
-if TYPE_CHECKING:
-    from gossip_sim.report.compare import Comparison, TopologyRow
 
 __all__ = ["draw_figures", "pareto_front"]
 

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from gossip_sim.cli import SECONDS, format_seconds, pick_unit
-
-if TYPE_CHECKING:
-    from gossip_sim.report.compare import Comparison, Stat, TopologyRow
+from gossip_sim.quantities import SECONDS, format_seconds, pick_unit
+from gossip_sim.report.comparison import Comparison, Stat, TopologyRow
 
 __all__ = ["format_bits", "reading", "stat_text", "table"]
 
@@ -45,7 +43,7 @@ def stat_text(stat: Stat | None, units: tuple[tuple[str, float], ...] | None = N
 
     Examples
     --------
-    >>> from gossip_sim.report.compare import Stat
+    >>> from gossip_sim.report.comparison import Stat
     >>> stat_text(Stat(2.10693, 0.00943, 3), SECONDS), stat_text(Stat(105.33, 0.47, 3))
     ('2.107 ± 0.009 s', '105.3 ± 0.5')
     """

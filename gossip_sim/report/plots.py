@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> trace = gs.scenario.execute(gs.scenario.RunConfig(agents=4, dim=5, rounds=5, topology="ring"))
+>>> trace = gs.execute(gs.RunConfig(agents=4, dim=5, rounds=5, topology="ring"))
 >>> ax = plot_error(trace, x="bits")
 >>> ax.get_xlabel()
 'bits sent (whole network)'

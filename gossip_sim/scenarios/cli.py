@@ -34,9 +34,9 @@ USAGE = (
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
-    from gossip_sim.cli import _Parser  # one-line errors, exit code 2, no abbreviations
+    from gossip_sim.cli.parsing import Parser  # one-line errors, exit code 2, no abbreviations
 
-    return _Parser(prog=prog)
+    return Parser(prog=prog)
 
 
 def scenario_command(argv: Sequence[str]) -> int:
@@ -147,7 +147,7 @@ SWEEP_USAGE = (
 
 def sweep_parser(width: int | None = None) -> argparse.ArgumentParser:
     """Return the parser of ``gossip-sim sweep`` (``width``: the help text's line width)."""
-    from gossip_sim.cli import subcommand_parser
+    from gossip_sim.cli.parsing import subcommand_parser
 
     parser = subcommand_parser(
         "gossip-sim sweep",

@@ -57,8 +57,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gossip_sim.config import RunConfig
 from gossip_sim.errors import ConfigError
-from gossip_sim.scenario import RunConfig
 from gossip_sim.sweep.plan import SETTINGS, defined_names, placeholders
 
 __all__ = ["MODES", "SCHEMA", "Key", "ScenarioFile", "load", "schema_markdown"]

@@ -15,7 +15,8 @@ Examples
 """
 
 from gossip_sim.sweep.folder import SweepOutput, run_sweep
-from gossip_sim.sweep.local import RunOutcome, default_workers, run_all, run_one
+from gossip_sim.sweep.local import default_workers, run_all
+from gossip_sim.sweep.outcome import RunOutcome, run_one
 from gossip_sim.sweep.plan import SETTINGS, PlannedRun, expand, placeholders
 from gossip_sim.sweep.results import RUN_FIELDS, Results, RunResult
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from gossip_sim import __version__
 from gossip_sim.errors import ConfigError
-from gossip_sim.sweep.local import RunOutcome, run_one
+from gossip_sim.sweep.outcome import RunOutcome, run_one
 from gossip_sim.sweep.plan import PlannedRun, config_digest
 
 __all__ = ["CONNECT_TIMEOUT_S", "cluster_outcomes", "task_key"]

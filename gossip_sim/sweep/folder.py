@@ -37,7 +37,8 @@ from typing import Any
 
 from gossip_sim import __version__
 from gossip_sim.errors import ConfigError
-from gossip_sim.sweep.local import RunOutcome, run_all
+from gossip_sim.sweep.local import run_all
+from gossip_sim.sweep.outcome import RunOutcome
 from gossip_sim.sweep.plan import PlannedRun, config_digest
 from gossip_sim.sweep.results import Results, RunResult
 

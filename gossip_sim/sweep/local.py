@@ -18,46 +18,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 
 from tqdm import tqdm
 
-from gossip_sim.errors import ConfigError, DivergenceError
-from gossip_sim.scenario import execute
+from gossip_sim.errors import ConfigError
+from gossip_sim.sweep.outcome import RunOutcome, run_one
 from gossip_sim.sweep.plan import PlannedRun
-from gossip_sim.trace import Trace
 
-__all__ = ["RunOutcome", "default_workers", "local_outcomes", "run_all", "run_one"]
-
-
-@dataclass
-class RunOutcome:
-    """What one run gave: its trace, or (when it failed) the error, one line."""
-
-    run: PlannedRun
-    trace: Trace | None
-    failure: str | None = None
-
-
-def run_one(run: PlannedRun) -> RunOutcome:
-    """Run one planned run; never raises (a failure is returned in the outcome).
-
-    Examples
-    --------
-    >>> from gossip_sim.sweep import expand
-    >>> bad = expand({"topology": "ring", "problem": "no-such-problem"})[0]
-    >>> run_one(bad).failure[:40]
-    "ConfigError: unknown problem 'no-such-pr"
-    """
-    try:
-        trace = execute(run.config)
-    except DivergenceError as exc:
-        trace = exc.trace  # type: ignore[assignment]
-        trace.status = "diverged"
-    except Exception as exc:  # a failed run is reported, the sweep goes on
-        return RunOutcome(run, None, f"{type(exc).__name__}: {exc}")
-    trace.final_values = None  # (K, D) floats nobody tabulates: not worth pickling back
-    return RunOutcome(run, trace)
+__all__ = ["default_workers", "local_outcomes", "run_all"]
 
 
 def _one_blas_thread() -> None:

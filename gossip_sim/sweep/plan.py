@@ -2,7 +2,7 @@
 
 A sweep has four parts, each a plain dict or list (a scenario file's tables):
 
-* ``base``: the :class:`~gossip_sim.scenario.RunConfig` settings every run shares;
+* ``base``: the :class:`~gossip_sim.config.RunConfig` settings every run shares;
 * ``grid``: setting -> list of values; every combination is run (the cartesian product);
 * ``series``: named variants (``{"label": "exact", "algorithm": "exact-gossip"}``), each crossed
   with the grid: what differs between the curves of one figure, when the differences do not
@@ -39,8 +39,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gossip_sim.config import RunConfig
 from gossip_sim.errors import ConfigError
-from gossip_sim.scenario import RunConfig
 
 __all__ = ["SETTINGS", "PlannedRun", "config_digest", "defined_names", "expand", "placeholders"]
 

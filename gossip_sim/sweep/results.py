@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gossip_sim.sweep.local import RunOutcome
+from gossip_sim.sweep.outcome import RunOutcome
 from gossip_sim.sweep.plan import SETTINGS
 from gossip_sim.trace import ROUND_FIELDS, jsonable
 

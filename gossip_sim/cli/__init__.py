@@ -1,0 +1,67 @@
+"""The ``gossip-sim`` command: a thin layer over :mod:`gossip_sim.config` and the registries.
+
+``gossip-sim [run options]`` runs one simulation (``gossip-sim --topology ring --agents 5``);
+``gossip-sim topologies``, ``gossip-sim compressors`` and ``gossip-sim algorithms`` list what
+the registries hold. A :class:`~gossip_sim.errors.GossipSimError` is printed as one line and the
+exit code is 2; a diverged run keeps its trace and exits with 1.
+
+Examples
+--------
+>>> main(["algorithms"])  # doctest: +ELLIPSIS
+choco-gossip(compressor='qsgd:s=16,scaled=true', gamma='auto', seed=0)  CHOCO-GOSSIP...
+...
+song-server(h='auto', b=8, b0=16, step='auto', r0='auto', decay='auto', seed=0)  Song et al...
+0
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from gossip_sim.errors import GossipSimError
+
+__all__ = ["main"]
+
+
+#: Each subcommand's module and function (imported only when that subcommand runs).
+_SUBCOMMANDS = {
+    "topologies": ("gossip_sim.cli.listing", "list_command", True),
+    "compressors": ("gossip_sim.cli.listing", "list_command", True),
+    "algorithms": ("gossip_sim.cli.listing", "list_command", True),
+    "problems": ("gossip_sim.cli.listing", "list_command", True),
+    "scenario": ("gossip_sim.scenarios.cli", "scenario_command", False),
+    "sweep": ("gossip_sim.scenarios.cli", "sweep_command", False),
+    "compare": ("gossip_sim.report.cli", "compare_command", False),
+    "demo": ("gossip_sim.demo.cli", "demo_command", False),
+    "run": ("gossip_sim.cli.run", "run_command", False),
+}
+
+
+def _command(argv: list[str]) -> tuple[Callable[[Sequence[str]], int], list[str]]:
+    """Return the function that handles ``argv`` and the arguments it takes."""
+    module, name, whole = _SUBCOMMANDS.get(argv[0] if argv else "", (None, None, False))
+    if module is None or name is None:
+        module, name, whole = "gossip_sim.cli.run", "run_command", True
+    function = getattr(importlib.import_module(module), name)
+    return function, argv if whole else argv[1:]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``gossip-sim`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments == ["--version"]:  # answered before any simulation module loads
+        from gossip_sim import __version__
+
+        print(f"gossip-sim {__version__}")
+        return 0
+    try:
+        command, rest = _command(arguments)
+        return int(command(rest))
+    except GossipSimError as exc:
+        print(f"gossip-sim: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `gossip-sim ... | head`: the reader left; that is fine
+        sys.stderr.close()
+        return 0

@@ -1,0 +1,154 @@
+"""What a topology comparison is: its settings, and the rows of its table.
+
+:class:`Comparison` says what to compare (topologies x sizes x compressors over seeds);
+:class:`TopologyRow` is one line of the result and :class:`Stat` one of its figures over seeds.
+Running a comparison is :func:`gossip_sim.report.compare.compare`.
+
+Examples
+--------
+>>> [r.config.topology for r in Comparison(("ring", "torus"), agents=(9,)).plan()]
+['ring', 'torus']
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gossip_sim import algorithms, compress, problems, topology
+from gossip_sim.config import agents_for
+from gossip_sim.errors import ConfigError
+from gossip_sim.sweep.plan import PlannedRun, expand
+
+__all__ = ["DEFAULTS", "Comparison", "Stat", "TopologyRow", "network"]
+
+
+#: The settings a comparison uses where the user gives none (a target is what it compares).
+DEFAULTS: dict[str, Any] = {"target": 1e-6, "rounds": 2000}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What to compare: topologies x agent counts x compressors, each over the seeds.
+
+    ``run`` holds the settings every run shares (any :class:`~gossip_sim.config.RunConfig`
+    field: algorithm, problem, dim, links, mixing, gamma, rounds, target...). Catalogue
+    networks and graph files run at their own size whatever ``agents`` says. An empty
+    ``compressors`` keeps the algorithm's own (or the default) compressor.
+    """
+
+    topologies: tuple[str, ...]
+    agents: tuple[int | None, ...] = (None,)
+    compressors: tuple[str, ...] = ()
+    seeds: tuple[int, ...] = (0,)
+    run: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.topologies:
+            raise ConfigError("compare needs at least one topology; give --topologies ring,torus")
+        if not self.seeds:
+            raise ConfigError("compare needs at least one seed; give --seeds 1 or more")
+        for key in ("topology", "agents", "compressor", "seed"):
+            if key in self.run:
+                raise ConfigError(f"{key!r} is what a comparison varies; remove it from run")
+        target = self.settings["target"]
+        if target is None or target <= 0:
+            raise ConfigError(
+                f"target = {target!r} is not valid: a comparison measures the way to a target; "
+                "give --target greater than 0, e.g. 1e-6"
+            )
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The shared settings with the comparison's defaults filled in."""
+        return {**DEFAULTS, **self.run}
+
+    def plan(self) -> list[PlannedRun]:
+        """Return every run: topology (and size) x compressor x seed, in that order."""
+        networks = []
+        for name in self.topologies:
+            sizes = [None] if topology.sized_by_file(name) else self.agents
+            networks += [{"topology": name, "agents": k} for k in sizes]
+        grid: dict[str, list[Any]] = {"network": networks}
+        if self.compressors:
+            grid["compressor"] = list(self.compressors)
+        return expand(self.settings, grid, seeds=list(self.seeds))
+
+    def digest(self) -> str:
+        """Return a short digest of the comparison (names its default output folder)."""
+        text = json.dumps([r.config.to_dict() for r in self.plan()], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:6]
+
+    def check(self) -> None:
+        """Refuse unknown names (topology, algorithm, problem, compressor) before any run."""
+        config = self.plan()[0].config
+        algorithms.ALGORITHMS.entry(config.algorithm.split(":")[0])
+        problems.PROBLEMS.entry(config.problem.split(":")[0])
+        for spec in self.compressors:
+            compress.create(spec)
+        for run in self.plan():  # every (topology, size): a ring of 2 is refused here
+            network(run.config.topology, agents_for(run.config), run.config.links, run.config.seed)
+
+
+@dataclass(frozen=True)
+class Stat:
+    """A figure over the seeds that reached the target: mean, standard deviation, count."""
+
+    mean: float
+    std: float
+    n: int
+
+    @classmethod
+    def of(cls, values: Sequence[float | None]) -> Stat | None:
+        """Return the statistic of the values that are not None (None if there are none).
+
+        Examples
+        --------
+        >>> Stat.of([2.0, None, 4.0])
+        Stat(mean=3.0, std=1.0, n=2)
+        """
+        kept = [float(v) for v in values if v is not None]
+        if not kept:
+            return None
+        return cls(float(np.mean(kept)), float(np.std(kept)), len(kept))
+
+
+@dataclass
+class TopologyRow:
+    """One line of the comparison: a topology (at one size, with one compressor) over seeds."""
+
+    topology: str
+    compressor: str
+    requested_agents: int | None
+    agents: int
+    edges: int
+    max_degree: int
+    diameter: int | str
+    mixing: str
+    links: str  # the latency and bandwidth the links had, e.g. "20 ms, 1 Gb/s"
+    own_links: bool  # the network's file set its links (a catalogue network), not the profile
+    spectral_gap: float | None
+    bits_per_round: float | None
+    seeds: int
+    reached: int
+    rounds: Stat | None
+    bits: Stat | None
+    time: Stat | None
+    final_error: float | None  # geometric mean over seeds of where the runs ended
+    budget: int
+    failure: str | None = None
+    wins: list[str] = field(default_factory=list)  # "bits", "time"
+    graph: Any = field(default=None, repr=False)  # the networkx graph (seed of the first run)
+
+
+
+@functools.lru_cache(maxsize=64)
+def network(name: str, agents: int | None, links: str, seed: int) -> Any:
+    """Build a topology once per comparison (facts, drawings and the up-front check share it)."""
+    return topology.build(name, agents, links=links, seed=seed)
