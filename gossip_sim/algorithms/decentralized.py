@@ -202,10 +202,8 @@ class ChocoSGD:
         }
 
 
-@ALGORITHMS.register("dgd")
-def dgd(
-    graph: nx.Graph, W: sp.csr_array, problem: Any, step: float | str = "auto", **_: Any
-) -> DGD:
+@ALGORITHMS.register("dgd", sends="identity:precision=64")
+def dgd(graph: nx.Graph, W: sp.csr_array, problem: Any, step: float | str = "auto") -> DGD:
     """Decentralized gradient descent x <- Wx - step*grad, full float64 messages."""
     return DGD(graph, W, problem, step)
 
