@@ -49,7 +49,7 @@ def build(config: RunConfig) -> Setup:
     >>> build(RunConfig(algorithm="exact-gossip", compressor="topk:k=1"))
     Traceback (most recent call last):
     ...
-    gossip_sim.errors.ConfigError: exact-gossip does not take a compressor (it sends identity:precision=64); compressors apply to choco-gossip, choco-sgd and song-decentralized; ...
+    gossip_sim.errors.ConfigError: exact-gossip does not take --compressor (it sends identity:precision=64); compressors apply to choco-gossip, choco-sgd and song-decentralized; ...
     >>> build(RunConfig(algorithm="dgd:nosuch=1", problem="quadratic"))
     Traceback (most recent call last):
     ...
@@ -96,10 +96,11 @@ def _check_ignored_settings(config: RunConfig, entry: Any) -> None:
     """Refuse a compressor or gamma given to an algorithm that does not take it."""
     registry = algorithms.ALGORITHMS
     if not entry.takes("compressor") and config.compressor != RunConfig.compressor:
-        sends = entry.facts["sends"] or "messages of its own"
+        used = algorithms.settings_used(config.algorithm, config.compressor, config.gamma)
+        sends = used["compressor"] or "messages of its own"
         takers = registry.choices_text(registry.names_taking("compressor"), " and ")
         raise ConfigError(
-            f"{entry.name} does not take a compressor (it sends {sends}); compressors apply "
+            f"{entry.name} does not take --compressor (it sends {sends}); compressors apply "
             f"to {takers}; drop --compressor or set the algorithm's own parameters "
             "(gossip-sim algorithms)"
         )
