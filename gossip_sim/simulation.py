@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gossip_sim import algorithms, bounds, compress, engine, mixing, problems, topology
-from gossip_sim._registry import parse_spec
 from gossip_sim._random import as_seed
+from gossip_sim._registry import parse_spec
 from gossip_sim.config import RunConfig, agents_for
 from gossip_sim.errors import ConfigError, DivergenceError
 from gossip_sim.trace import Trace

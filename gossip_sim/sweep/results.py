@@ -3,7 +3,8 @@
 ==============  ===========================================================================
 ``runs.csv``    one row per run: ``run``, the series label and placeholders, every run
                 setting as the run used it (an algorithm without a compressor shows
-                what it sends, one without a consensus step an empty gamma), then status, rounds_done, final_error, total_bits, simulated_time_s,
+                what it sends, one without a consensus step an empty gamma), then
+                status, rounds_done, final_error, total_bits, simulated_time_s,
                 lower_bound_bits, bits_over_lower_bound, spectral_gap and ``failure``
 ``rounds.csv``  one row per run and round: ``run``, what the sweep varied (series, grid keys,
                 seed), then round, time_s, bits, cumulative_bits, messages,
@@ -36,7 +37,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gossip_sim.config import RunConfig
 from gossip_sim.sweep.outcome import RunOutcome
 from gossip_sim.sweep.plan import SETTINGS
 from gossip_sim.trace import ROUND_FIELDS, jsonable
@@ -216,6 +216,7 @@ def used_settings(settings: dict[str, Any]) -> dict[str, Any]:
 
     Examples
     --------
+    >>> from gossip_sim.config import RunConfig
     >>> used = used_settings(RunConfig(algorithm="exact-gossip").to_dict())
     >>> used["compressor"], used["gamma"]
     ('identity:precision=64', None)
