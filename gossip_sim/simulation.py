@@ -55,6 +55,13 @@ def build(config: RunConfig) -> Setup:
     ...
     gossip_sim.errors.ConfigError: algorithm 'dgd' has no parameter 'nosuch'; valid: step
     """  # noqa: E501
+    name, params = parse_spec(config.algorithm)
+    registry = algorithms.ALGORITHMS
+    entry = registry.entry(name)
+    name = entry.name
+    supplied = {"compressor": config.compressor, "gamma": config.gamma, "seed": config.seed}
+    registry.check_params(name, params, supplied)  # before building anything
+    _check_ignored_settings(config, entry)
     overrides = {
         key: value
         for key, value in (
@@ -68,13 +75,6 @@ def build(config: RunConfig) -> Setup:
         config.topology, agents_for(config), links=config.links, seed=config.seed, **overrides
     )
     W = mixing.mixing_matrix(config.mixing, graph)
-    name, params = parse_spec(config.algorithm)
-    registry = algorithms.ALGORITHMS
-    entry = registry.entry(name)
-    name = entry.name
-    supplied = {"compressor": config.compressor, "gamma": config.gamma, "seed": config.seed}
-    registry.check_params(name, params, supplied)  # before building any data
-    _check_ignored_settings(config, entry)
     coordinator = bool(entry.facts["coordinator"])
     if coordinator:
         algorithms.Coordinator.of(graph, name)  # refuse a non-star before building data
