@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gossip_sim import __version__, algorithms, mixing, problems
+from gossip_sim import __version__, algorithms, mixing, problems, topology
 from gossip_sim.cli.parsing import HelpFormatter, Parser, gamma_value
 from gossip_sim.config import RunConfig, load_config
 from gossip_sim.errors import DivergenceError
@@ -31,6 +31,18 @@ _DEFAULTS = RunConfig()
 
 def _choices(registry: Any) -> str:
     return ", ".join(registry.names())
+
+
+def _coordinators() -> str:
+    return algorithms.ALGORITHMS.choices_text(
+        algorithms.ALGORITHMS.names_where(coordinator=True), " and "
+    )
+
+
+def _takers(parameter: str) -> str:
+    return algorithms.ALGORITHMS.choices_text(
+        algorithms.ALGORITHMS.names_taking(parameter), " and "
+    )
 
 
 def build_parser(width: int | None = None) -> argparse.ArgumentParser:
@@ -66,7 +78,9 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
         help="number of agents K (default: 5; a catalogue network or graph file: its size)",
     )
     net.add_argument(
-        "--links", default=_DEFAULTS.links, help="link profile: datacenter, lan, wan, edge"
+        "--links",
+        default=_DEFAULTS.links,
+        help=f"link profile: {_choices(topology.LINK_PROFILES)}",
     )
     net.add_argument("--latency", type=float, help="one-way latency of every link, seconds")
     net.add_argument("--bandwidth", type=float, help="bandwidth of every link, bits/s")
@@ -88,13 +102,14 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
         "--algorithm",
         default=_DEFAULTS.algorithm,
         help=f"one of {_choices(algorithms.ALGORITHMS)}, with parameters as NAME:KEY=VALUE "
-        "(e.g. song-server:b=4); parameter-server, song-server and korhonen-alistarh run on "
+        f"(e.g. song-server:b=4); {_coordinators()} run on "
         "--topology star (hub = coordinator, no data); see 'gossip-sim algorithms'",
     )
     alg.add_argument(
         "--compressor",
         default=_DEFAULTS.compressor,
-        help="compressor spec, e.g. qsgd:s=16 or topk:k=0.1; see 'gossip-sim compressors'",
+        help="compressor spec, e.g. qsgd:s=16 or topk:k=0.1, for "
+        f"{_takers('compressor')}; see 'gossip-sim compressors'",
     )
     alg.add_argument(
         "--gamma",

@@ -24,6 +24,7 @@ from pathlib import Path
 from gossip_sim.scenarios.runner import default_out, find, plan, run, shipped
 from gossip_sim.scenarios.schema import load
 from gossip_sim.sweep import RunResult, run_sweep
+from gossip_sim.sweep.results import used_settings
 
 __all__ = ["interrupted", "print_failures", "scenario_command", "sweep_command", "sweep_parser"]
 
@@ -75,10 +76,11 @@ def _show(argv: Sequence[str]) -> int:
     for r in runs:
         params = ", ".join(f"{k}={v}" for k, v in r.params.items())
         c = r.config
+        compressor = used_settings(c.to_dict())["compressor"] or "its own messages"
         print(
             f"  {r.index:>3}  {params}\n"
             f"       {c.algorithm} on {c.topology} ({c.agents} agents, {c.links}), "
-            f"{c.problem} d={c.dim}, {c.compressor}, rounds<={c.rounds}, target {c.target}"
+            f"{c.problem} d={c.dim}, {compressor}, rounds<={c.rounds}, target {c.target}"
         )
     return 0
 

@@ -2,7 +2,9 @@
 
 ==============  ===========================================================================
 ``runs.csv``    one row per run: ``run``, the series label and placeholders, every run
-                setting, then status, rounds_done, final_error, total_bits, simulated_time_s,
+                setting as the run used it (an algorithm without a compressor shows
+                what it sends, one without a consensus step an empty gamma), then
+                status, rounds_done, final_error, total_bits, simulated_time_s,
                 lower_bound_bits, bits_over_lower_bound, spectral_gap and ``failure``
 ``rounds.csv``  one row per run and round: ``run``, what the sweep varied (series, grid keys,
                 seed), then round, time_s, bits, cumulative_bits, messages,
@@ -39,7 +41,7 @@ from gossip_sim.sweep.outcome import RunOutcome
 from gossip_sim.sweep.plan import SETTINGS
 from gossip_sim.trace import ROUND_FIELDS, jsonable
 
-__all__ = ["RUN_FIELDS", "Results", "RunResult"]
+__all__ = ["RUN_FIELDS", "Results", "RunResult", "used_settings"]
 
 #: The outcome columns of ``runs.csv`` (after the run's settings).
 RUN_FIELDS = (
@@ -189,7 +191,7 @@ class Results:
                 writer.writerow(
                     [r.index]
                     + [r.params.get(k) for k in extra]
-                    + [r.settings[k] for k in SETTINGS]
+                    + [used_settings(r.settings)[k] for k in SETTINGS]
                     + [outcome.get(k) for k in RUN_FIELDS]
                 )
         with rounds_path.open("w", newline="") as handle:
@@ -203,6 +205,30 @@ class Results:
         if parquet:
             written += [path for path in map(_parquet_copy, written) if path is not None]
         return written
+
+
+def used_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """Return a run's settings with ``compressor`` and ``gamma`` as its algorithm uses them.
+
+    Exact gossip sends float64 vectors whatever ``compressor`` says; the table shows that
+    (:func:`gossip_sim.algorithms.settings_used`). Settings naming no registered algorithm
+    (a run that failed on them) are returned as asked.
+
+    Examples
+    --------
+    >>> from gossip_sim.config import RunConfig
+    >>> used = used_settings(RunConfig(algorithm="exact-gossip").to_dict())
+    >>> used["compressor"], used["gamma"]
+    ('identity:precision=64', None)
+    """
+    from gossip_sim.algorithms import settings_used
+    from gossip_sim.errors import ConfigError
+
+    try:
+        used = settings_used(settings["algorithm"], settings["compressor"], settings["gamma"])
+    except ConfigError:
+        return settings
+    return {**settings, **used}
 
 
 def _parquet_copy(table: Path) -> Path | None:
