@@ -547,5 +547,13 @@ def settings_markdown() -> str:
         "DIR/config.json` lands in the same folder, from any directory, and writes the same "
         "files byte for byte. A sweep names its saved runs with the same digest.",
         "",
+        "## Adding a setting",
+        "",
+        "A setting is one field of `RunConfig` in `gossip_sim/config.py`, declared with its "
+        "default, help, unit, short flag, `--help` group and registry: the flag, the file key, "
+        "the type check, the scenario schema, this page and the digest follow from it. "
+        "`tests/test_config.py` lists a file value and a flag value for every setting and fails "
+        "until the new one has its row; `simulation.build` is where the run uses it.",
+        "",
     ]
     return "\n".join(lines)
