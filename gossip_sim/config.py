@@ -527,6 +527,7 @@ def settings_markdown() -> str:
     ]
     for item in SETTINGS:
         flag = f"`{item.flag}`" + (f", `{item.short}`" if item.short else "")
+        flag += f", `--no-{item.flag[2:]}`" if item.kind == "bool" else ""
         kind = item.kind.replace("|", "\\|")
         meaning = item.describe()
         if item.registry and "{names}" not in item.help:

@@ -72,6 +72,15 @@ def test_a_flag_given_explicitly_overrides_the_config_file(name, flags, tmp_path
             assert json.loads((out / "config.json").read_text())[key] == value
 
 
+def test_a_switch_turns_off_what_the_config_file_turns_on(tmp_path, capsys):
+    file = tmp_path / "c.json"
+    file.write_text(json.dumps({"rounds": 2, "dim": 3, "record_messages": True}))
+    argv = ["--config", str(file), "--no-record-messages", "-o", str(tmp_path / "o"), "-q"]
+    assert main([*argv, "--no-plot"]) == 0, capsys.readouterr().err
+    assert json.loads((tmp_path / "o" / "config.json").read_text())["record_messages"] is False
+    assert not (tmp_path / "o" / "messages.csv").exists()
+
+
 def test_a_config_file_keeps_what_no_flag_sets(tmp_path, capsys):
     file = tmp_path / "c.toml"
     file.write_text('topology = "path"\nagents = 4\ndim = 3\nrounds = 2\nlinks = "lan"\n')

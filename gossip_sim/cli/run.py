@@ -74,14 +74,11 @@ def _add_setting(group: Any, setting: Setting) -> None:
     text = setting.describe().replace("%", "%%")
     if setting.default not in (None, False):
         text += f" (default: {setting.default})"  # shown here: the action's default is SUPPRESS
-    if setting.kind == "bool":
-        group.add_argument(
-            *flags, dest=setting.name, action="store_true", default=argparse.SUPPRESS, help=text
-        )
-        return
-    group.add_argument(
-        *flags, dest=setting.name, type=_converter(setting), default=argparse.SUPPRESS, help=text
-    )
+    if setting.kind == "bool":  # --no-record-messages turns off a --config file's true
+        how: dict[str, Any] = {"action": argparse.BooleanOptionalAction}
+    else:
+        how = {"type": _converter(setting)}
+    group.add_argument(*flags, dest=setting.name, default=argparse.SUPPRESS, help=text, **how)
 
 
 def _converter(setting: Setting) -> Any:
