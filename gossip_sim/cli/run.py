@@ -16,39 +16,24 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gossip_sim import __version__, algorithms, mixing, problems, topology
-from gossip_sim.cli.parsing import HelpFormatter, Parser, gamma_value
-from gossip_sim.config import RunConfig, load_config
+from gossip_sim import __version__
+from gossip_sim.cli.parsing import HelpFormatter, Parser
+from gossip_sim.config import SETTINGS, RunConfig, Setting, load_config
 from gossip_sim.errors import DivergenceError
 from gossip_sim.quantities import format_rate, format_seconds
 from gossip_sim.simulation import execute
 from gossip_sim.trace import Trace
 
-__all__ = ["build_parser", "format_summary", "run_command"]
-
-_DEFAULTS = RunConfig()
-
-
-def _choices(registry: Any) -> str:
-    return ", ".join(registry.names())
-
-
-def _coordinators() -> str:
-    return algorithms.ALGORITHMS.choices_text(
-        algorithms.ALGORITHMS.names_where(coordinator=True), " and "
-    )
-
-
-def _takers(parameter: str) -> str:
-    return algorithms.ALGORITHMS.choices_text(
-        algorithms.ALGORITHMS.names_taking(parameter), " and "
-    )
+__all__ = ["build_parser", "format_summary", "given_settings", "run_command"]
 
 
 def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     """Return the parser of ``gossip-sim`` (run options; subcommands are listed in the epilog).
 
-    ``width`` fixes the help text's line width (default: the terminal's).
+    ``width`` fixes the help text's line width (default: the terminal's). The run settings'
+    flags come from :data:`gossip_sim.config.SETTINGS`; their parsed defaults are absent
+    (:func:`given_settings` reads the flags given), so a ``--config`` file keeps every value
+    the command line does not set.
     """
     parser = Parser(
         prog="gossip-sim",
@@ -63,90 +48,18 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
         "agents.csv, links.csv, summary.json, config.json, error.png in --out.",
     )
     parser.add_argument("--version", action="version", version=f"gossip-sim {__version__}")
-    net = parser.add_argument_group("network")
-    net.add_argument(
-        "--topology",
-        default=_DEFAULTS.topology,
-        help="topology name (with parameters, 'erdos-renyi:p=0.3'), catalogue "
-        "network or graph file; see 'gossip-sim topologies'",
-    )
-    net.add_argument(
-        "--agents",
-        "-k",
-        type=int,
-        default=_DEFAULTS.agents,
-        help="number of agents K (default: 5; a catalogue network or graph file: its size)",
-    )
-    net.add_argument(
-        "--links",
-        default=_DEFAULTS.links,
-        help=f"link profile: {_choices(topology.LINK_PROFILES)}",
-    )
-    net.add_argument("--latency", type=float, help="one-way latency of every link, seconds")
-    net.add_argument("--bandwidth", type=float, help="bandwidth of every link, bits/s")
-    net.add_argument("--nic-egress", type=float, help="every node's NIC egress rate, bits/s")
-    net.add_argument("--header-bits", type=int, default=0, help="wire overhead per message, bits")
-    net.add_argument(
-        "--compute-seconds",
-        type=float,
-        default=0.0,
-        help="modelled compute time per agent per round, seconds",
-    )
-    net.add_argument(
-        "--mixing",
-        default=_DEFAULTS.mixing,
-        help=f"mixing rule ({_choices(mixing.MIXING_RULES)}) or a W file",
-    )
-    alg = parser.add_argument_group("algorithm")
-    alg.add_argument(
-        "--algorithm",
-        default=_DEFAULTS.algorithm,
-        help=f"one of {_choices(algorithms.ALGORITHMS)}, with parameters as NAME:KEY=VALUE "
-        f"(e.g. song-server:b=4); {_coordinators()} run on "
-        "--topology star (hub = coordinator, no data); see 'gossip-sim algorithms'",
-    )
-    alg.add_argument(
-        "--compressor",
-        default=_DEFAULTS.compressor,
-        help="compressor spec, e.g. qsgd:s=16 or topk:k=0.1, for "
-        f"{_takers('compressor')}; see 'gossip-sim compressors'",
-    )
-    alg.add_argument(
-        "--gamma",
-        type=gamma_value,
-        default=_DEFAULTS.gamma,
-        help="CHOCO consensus step size: a number in (0, 1], 'auto' (= the compressor's omega, "
-        "default) or 'theory' (Koloskova et al. Thm 2)",
-    )
-    alg.add_argument(
-        "--problem",
-        default=_DEFAULTS.problem,
-        help=f"one of {_choices(problems.PROBLEMS)}, with parameters as NAME:KEY=VALUE "
-        "(e.g. quadratic:kappa=10); see 'gossip-sim problems'",
-    )
-    alg.add_argument(
-        "--dim",
-        "-d",
-        type=int,
-        default=_DEFAULTS.dim,
-        help="dimension D of the agents' vectors (pyramidal-nn: the wide layer's width)",
-    )
-    alg.add_argument("--rounds", type=int, default=_DEFAULTS.rounds, help="most rounds to run")
-    alg.add_argument(
-        "--target",
-        type=float,
-        default=_DEFAULTS.target,
-        help="stop when the error reaches this value (0: run all rounds)",
-    )
-    alg.add_argument("--seed", type=int, default=_DEFAULTS.seed, help="seed of every random stream")
-    out = parser.add_argument_group("output")
+    groups = {name: parser.add_argument_group(name) for name in ("network", "algorithm", "output")}
+    out = groups["output"]
+    for setting in (s for s in SETTINGS if s.group != "output"):
+        _add_setting(groups[setting.group], setting)
     out.add_argument(
         "--config",
         help="run the configuration in this JSON/TOML file (e.g. a "
         "run's config.json); flags given explicitly override it",
     )
     out.add_argument("--out", "-o", help="output directory (default: ./gossip-sim-results/RUN)")
-    out.add_argument("--record-messages", action="store_true", help="also write messages.csv")
+    for setting in (s for s in SETTINGS if s.group == "output"):
+        _add_setting(out, setting)
     out.add_argument("--no-plot", action="store_true", help="do not draw error.png")
     out.add_argument(
         "--quiet", "-q", action="store_true", help="print no summary or progress (errors only)"
@@ -155,22 +68,44 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _config_from_args(args: argparse.Namespace, given: set[str]) -> RunConfig:
-    base = load_config(args.config).to_dict() if args.config else RunConfig().to_dict()
-    for key in base:
-        if key in given or not args.config:
-            base[key] = getattr(args, key)
-    if base["target"] == 0:
-        base["target"] = None
-    return RunConfig.from_dict(base)
+def _add_setting(group: Any, setting: Setting) -> None:
+    """Add a setting's flag; its default is SUPPRESS so that only flags given are parsed."""
+    flags = [setting.flag, *([setting.short] if setting.short else [])]
+    text = setting.describe().replace("%", "%%")
+    if setting.default not in (None, False):
+        text += f" (default: {setting.default})"  # shown here: the action's default is SUPPRESS
+    if setting.kind == "bool":  # --no-record-messages turns off a --config file's true
+        how: dict[str, Any] = {"action": argparse.BooleanOptionalAction}
+    else:
+        how = {"type": _converter(setting)}
+    group.add_argument(*flags, dest=setting.name, default=argparse.SUPPRESS, help=text, **how)
 
 
-def _given_flags(argv: Sequence[str]) -> set[str]:
-    return (
-        {a[2:].split("=")[0].replace("-", "_") for a in argv if a.startswith("--")}
-        | ({"agents"} if "-k" in argv else set())
-        | ({"dim"} if "-d" in argv else set())
-    )
+def _converter(setting: Setting) -> Any:
+    """Return argparse's ``type`` for a setting, named after its type in error messages."""
+
+    def convert(text: str) -> Any:
+        return setting.parse(text)
+
+    convert.__name__ = setting.kind.split(" | ")[0]  # argparse: "invalid int value: 'x'"
+    return convert
+
+
+def given_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the settings named on the command line (flags not given are absent).
+
+    Examples
+    --------
+    >>> given_settings(build_parser().parse_args(["-k7", "--dim=3", "--quiet"]))
+    {'agents': 7, 'dim': 3}
+    """
+    return {s.name: getattr(args, s.name) for s in SETTINGS if hasattr(args, s.name)}
+
+
+def _config_from_args(args: argparse.Namespace) -> RunConfig:
+    """Return the resolved configuration: the --config file's, each given flag overriding."""
+    base = load_config(args.config).to_dict() if args.config else {}
+    return RunConfig.from_dict({**base, **given_settings(args)}).resolved()
 
 
 def _progress(args: argparse.Namespace, rounds: int) -> Any:
@@ -184,7 +119,7 @@ def _progress(args: argparse.Namespace, rounds: int) -> Any:
 def run_command(argv: Sequence[str]) -> int:
     """Run one simulation from command-line flags; return the exit code."""
     args = build_parser().parse_args(argv)
-    config = _config_from_args(args, _given_flags(argv))
+    config = _config_from_args(args)
     out = Path(args.out) if args.out else Path("gossip-sim-results") / config.slug()
     bar = _progress(args, config.rounds)
 

@@ -31,9 +31,9 @@ def run_one(run: PlannedRun) -> RunOutcome:
     Examples
     --------
     >>> from gossip_sim.sweep import expand
-    >>> bad = expand({"topology": "ring", "problem": "no-such-problem"})[0]
-    >>> run_one(bad).failure[:40]
-    "ConfigError: unknown problem 'no-such-pr"
+    >>> bad = expand({"topology": "ring", "agents": 2})[0]
+    >>> run_one(bad).failure
+    'ConfigError: ring needs at least 3 agents; got 2'
     """
     try:
         trace = execute(run.config)
