@@ -43,6 +43,7 @@ from gossip_sim.algorithms.base import Algorithm, Exchange, RoundResult
 from gossip_sim.errors import ConfigError, DivergenceError
 from gossip_sim.network import Message, Network
 from gossip_sim.problems.base import consensus_error
+from gossip_sim.summary import AlgorithmFacts, Ending, Status
 from gossip_sim.trace import RoundRecord, Trace
 
 __all__ = ["ComputeModel", "run"]
@@ -152,7 +153,7 @@ class _Run:
         self.active: dict[int, _Round] = {}
         self.computed = 0
         self.last: int | None = None if self.max_rounds > 0 else -1
-        self.status = "rounds exhausted"
+        self.ending = Ending(Status.ROUNDS_EXHAUSTED)
         self.records: list[RoundRecord] = []
         self.sent: list[NDArray[np.int64]] = [np.zeros(self.k, dtype=np.int64)]
         self.received: list[NDArray[np.int64]] = [np.zeros(self.k, dtype=np.int64)]
@@ -164,7 +165,7 @@ class _Run:
             self.on_values(0, self.values)
         self._record_start()
         if self.target is not None and self.initial_error <= self.target:
-            self._stop(-1, "target reached")  # e.g. a single agent: nothing to do
+            self._stop(-1, Ending(Status.TARGET_REACHED))  # e.g. a single agent: nothing to do
 
     def _error(self, values: NDArray[np.float64]) -> float:
         return (
@@ -204,15 +205,15 @@ class _Run:
         self.computed += 1
         values = result.values
         if not np.all(np.isfinite(values)):
-            self._stop(t - 1, f"diverged: round {t + 1} produced NaN or inf")
+            self._stop(t - 1, Ending(Status.DIVERGED, f"round {t + 1} produced NaN or inf"))
             return
         error = self._error(values)
         if error > self.divergence_factor * max(self.initial_error, 1e-300):
-            self._stop(
-                t - 1,
-                f"diverged: error {error:.3g} at round {t + 1} exceeds "
-                f"{self.divergence_factor:g} x the initial error {self.initial_error:.3g}",
+            reason = (
+                f"error {error:.3g} at round {t + 1} exceeds "
+                f"{self.divergence_factor:g} x the initial error {self.initial_error:.3g}"
             )
+            self._stop(t - 1, Ending(Status.DIVERGED, reason))
             return
         self.active[t] = _Round(result, self.k, self.model)
         self.pending[t] = (result, consensus_error(values), error)
@@ -220,19 +221,19 @@ class _Run:
         if self.on_values:
             self.on_values(t + 1, values)
         if self.target is not None and error <= self.target:
-            self._stop(t, "target reached")
+            self._stop(t, Ending(Status.TARGET_REACHED))
         elif t + 1 >= self.max_rounds:
-            self._stop(t, "rounds exhausted")
+            self._stop(t, Ending(Status.ROUNDS_EXHAUSTED))
 
-    def _stop(self, last: int, status: str) -> None:
+    def _stop(self, last: int, ending: Ending) -> None:
         """End the run after round ``last``, plus the algorithm's closing round if it has one.
 
         An algorithm with a ``closing(target)`` method (Korhonen & Alistarh's final report of
         the function values) gets one more round after the last one, unless the run diverged.
         """
-        self.last, self.status = last, status
+        self.last, self.ending = last, ending
         closing = getattr(self.algorithm, "closing", None)
-        if closing is not None and not status.startswith("diverged"):
+        if closing is not None and ending.status is not Status.DIVERGED:
             self.closing = closing(self.target)
             if self.closing is not None:
                 self.last = last + 1
@@ -315,12 +316,13 @@ class _Run:
             agent_finish=np.vstack(self.finish),
             links=links,
             messages=net.records,
-            status=self.status,
-            details={**self.algorithm.describe(), "simpy_events": events},
+            ending=self.ending,
+            algorithm=AlgorithmFacts.of(self.algorithm.describe()),
+            simpy_events=events,
             final_values=self.values,
         )
-        if self.status.startswith("diverged"):
-            raise DivergenceError(f"the run {self.status}; the trace up to then is kept", trace)
+        if self.ending.status is Status.DIVERGED:
+            raise DivergenceError(f"the run {self.ending}; the trace up to then is kept", trace)
         return trace
 
 
