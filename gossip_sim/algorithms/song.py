@@ -313,8 +313,8 @@ class SongServer:
         return {
             "algorithm": self.name,
             "compressor": f"{self.plan.label}grid:b={self.b} (b0={self.b0})",
-            "step": self.plan.eta,
             "h": self.plan.sketch.h or "none",
+            "step": self.plan.eta,
             "r0": self.radius0,
             "decay": self.rho,
             "kappa_Z": None if not self.plan.z_min else self.plan.z_max / self.plan.z_min,
@@ -382,10 +382,10 @@ class SongDecentralized:
         return {
             "algorithm": self.name,
             "compressor": f"{self.plan.label}{self.compressor_spec}",
+            "h": self.plan.sketch.h or "none",
             "step": self.plan.eta,
             "gamma": self.channel.gamma,
             "omega": self.channel.omega,
-            "h": self.plan.sketch.h or "none",
             "gossip_rounds": self.rule,
             "kappa_Z": None if not self.plan.z_min else self.plan.z_max / self.plan.z_min,
         }
