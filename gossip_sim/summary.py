@@ -339,9 +339,10 @@ class Summary:
                 data["links_from_profile"],
             )
             network = NetworkFacts(data["agents"], data["links"], data["spectral_gap"], link)
+        figures = {name: data[name] for name in FIGURES}
         return cls(
             Ending.parse(data["status"]),
-            *(data[name] for name in FIGURES),
+            **figures,
             algorithm=AlgorithmFacts.of(described) if "algorithm" in described else None,
             simpy_events=data.get("simpy_events"),
             network=network,
