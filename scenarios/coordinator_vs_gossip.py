@@ -48,7 +48,7 @@ def report(results, figures):
             if pts:
                 ax.plot(
                     [k for k, _ in pts],
-                    [r.summary["simulated_time_s"] for _, r in pts],
+                    [r.summary.simulated_time_s for _, r in pts],
                     "o-",
                     label=label,
                 )
@@ -70,7 +70,7 @@ def report(results, figures):
         pts = [(k, r) for k, r in _points(results, profiles[0], label) if r.reached]
         if pts:
             ax.plot(
-                [k for k, _ in pts], [r.summary["total_bits"] for _, r in pts], "o-", label=label
+                [k for k, _ in pts], [r.summary.total_bits for _, r in pts], "o-", label=label
             )
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
