@@ -21,6 +21,7 @@ from gossip_sim._random import as_seed
 from gossip_sim._registry import parse_spec
 from gossip_sim.config import RunConfig, agents_for
 from gossip_sim.errors import ConfigError, DivergenceError
+from gossip_sim.summary import BoundFacts, LinkFacts, NetworkFacts, Status
 from gossip_sim.trace import Trace
 
 __all__ = ["Setup", "bound_details", "build", "execute", "link_facts", "network_details"]
@@ -134,15 +135,20 @@ def execute(config: RunConfig, *, on_round: Any = None, on_values: Any = None) -
         )
     except DivergenceError as exc:  # the kept trace gets the same facts as a finished one
         if isinstance(exc.trace, Trace):
-            exc.trace.details.update(network_details(setup))
-            exc.trace.details.update(bound_details(config, setup, exc.trace))
+            _add_facts(exc.trace, config, setup)
         raise
-    trace.details.update(network_details(setup))
-    trace.details.update(bound_details(config, setup, trace))
+    _add_facts(trace, config, setup)
     return trace
 
 
-def bound_details(config: RunConfig, setup: Setup, trace: Trace) -> dict[str, Any]:
+def _add_facts(trace: Trace, config: RunConfig, setup: Setup) -> None:
+    """Give the trace the facts of its network, its error measure and its lower bound."""
+    trace.network = network_details(setup)
+    trace.error_name = setup.problem.error_name
+    trace.bound = bound_details(config, setup, trace)
+
+
+def bound_details(config: RunConfig, setup: Setup, trace: Trace) -> BoundFacts:
     """Return the lower bound that fits the run and the ratio "bits used / lower bound".
 
     The accuracy is the target when the run reached it, else the error it ended at; a
@@ -155,10 +161,11 @@ def bound_details(config: RunConfig, setup: Setup, trace: Trace) -> dict[str, An
     --------
     >>> cfg = RunConfig(topology="ring", agents=5, dim=10, target=1e-6)
     >>> trace = execute(cfg)
-    >>> trace.details["lower_bound_name"][:23], trace.details["bits_over_lower_bound"] > 1
-    ('Korhonen-Alistarh Thm 4', True)
+    >>> facts = bound_details(cfg, build(cfg), trace)
+    >>> facts.name[:23], facts.ratio > 1, facts == trace.bound
+    ('Korhonen-Alistarh Thm 4', True, True)
     """
-    reached = trace.status == "target reached" and config.target is not None
+    reached = trace.ending.status is Status.TARGET_REACHED and config.target is not None
     accuracy = config.target if reached else trace.final.error
     problem = setup.problem
     samples = getattr(problem, "samples_per_agent", None)
@@ -169,21 +176,21 @@ def bound_details(config: RunConfig, setup: Setup, trace: Trace) -> dict[str, An
         config.compressor
     )
     if not accuracy or accuracy <= 0:
-        return {"lower_bound_name": None, "lower_bound_note": "the run ended at error 0"}
+        return BoundFacts(None, "the run ended at error 0")
     bound = bounds.lower_bound_for(
         problem,
         accuracy,
         coordinator=algorithms.is_coordinator_algorithm(name),
         randomised=randomised,
     )
-    return {
-        "lower_bound_name": bound.name,
-        "lower_bound_formula": bound.formula,
-        "lower_bound_bits": bound.bits,
-        "lower_bound_applies": bound.applies,
-        "lower_bound_note": bound.reason,
-        "bits_over_lower_bound": bounds.ratio(trace.final.cumulative_bits, bound),
-    }
+    return BoundFacts(
+        name=bound.name,
+        note=bound.reason,
+        formula=bound.formula,
+        bits=bound.bits,
+        applies=bound.applies,
+        ratio=bounds.ratio(trace.final.cumulative_bits, bound),
+    )
 
 
 def _randomised(compressor: str) -> bool:
@@ -192,32 +199,39 @@ def _randomised(compressor: str) -> bool:
     return bool(compress.COMPRESSORS.entry(name).facts["randomised"])
 
 
-def link_facts(graph: Any) -> dict[str, float]:
+def link_facts(graph: Any) -> LinkFacts:
     """Return the range of the links' latency (s) and bandwidth (bits/s) actually simulated.
 
     Examples
     --------
-    >>> link_facts(topology.build("ring", 4, links="lan"))["latency_max_s"]
+    >>> link_facts(topology.build("ring", 4, links="lan")).latency_max_s
     0.0005
     """
     latency = [d["latency"] for _, _, d in graph.edges(data=True)] or [0.0]
     bandwidth = [d["bandwidth"] for _, _, d in graph.edges(data=True)] or [0.0]
-    return {
-        "latency_min_s": float(min(latency)),
-        "latency_max_s": float(max(latency)),
-        "bandwidth_min_bps": float(min(bandwidth)),
-        "bandwidth_max_bps": float(max(bandwidth)),
-    }
+    return LinkFacts(
+        latency_min_s=float(min(latency)),
+        latency_max_s=float(max(latency)),
+        bandwidth_min_bps=float(min(bandwidth)),
+        bandwidth_max_bps=float(max(bandwidth)),
+        from_profile=bool(graph.graph.get("links_from_profile", True)),
+    )
 
 
-def network_details(setup: Setup) -> dict[str, Any]:
-    """Return the facts of the network a summary shows (agents, links, spectral gap)."""
+def network_details(setup: Setup) -> NetworkFacts:
+    """Return the facts of the network a summary shows (agents, links, spectral gap, links).
+
+    Examples
+    --------
+    >>> cfg = RunConfig(topology="ring", agents=5)
+    >>> facts = network_details(build(cfg))
+    >>> facts.agents, facts.links, facts.link.from_profile
+    (5, 5, True)
+    """
     graph = setup.graph
-    return {
-        "agents": graph.number_of_nodes(),
-        "links": graph.number_of_edges(),
-        "spectral_gap": mixing.spectral_gap(setup.W),
-        **link_facts(graph),
-        "links_from_profile": bool(graph.graph.get("links_from_profile", True)),
-        "error_name": setup.problem.error_name,
-    }
+    return NetworkFacts(
+        agents=graph.number_of_nodes(),
+        links=graph.number_of_edges(),
+        spectral_gap=mixing.spectral_gap(setup.W),
+        link=link_facts(graph),
+    )

@@ -22,6 +22,7 @@ from gossip_sim.config import SETTINGS, RunConfig, Setting, load_config
 from gossip_sim.errors import DivergenceError
 from gossip_sim.quantities import format_rate, format_seconds
 from gossip_sim.simulation import execute
+from gossip_sim.summary import AlgorithmFacts, BoundFacts, NetworkFacts, Summary
 from gossip_sim.trace import Trace
 
 __all__ = ["build_parser", "format_summary", "given_settings", "run_command"]
@@ -147,23 +148,24 @@ def run_command(argv: Sequence[str]) -> int:
 
 
 def _report(trace: Trace, config: RunConfig, out: Path, args: argparse.Namespace) -> None:
-    summary = {**trace.summary(), "output": str(out.resolve())}
+    summary, output = trace.summary(), str(out.resolve())
     if args.json:
-        print(json.dumps(summary, indent=2, default=str))
+        print(json.dumps({**summary.to_dict(), "output": output}, indent=2, default=str))
     elif not args.quiet:
-        print(format_summary(summary, config))
+        print(format_summary(summary, config, output))
 
 
 def _span(low: float, high: float, fmt: Any) -> str:
     return fmt(low) if low == high else f"{fmt(low)} to {fmt(high)}"
 
 
-def _links_line(s: dict[str, Any], config: RunConfig) -> str:
-    if s["links"] == 0:
+def _links_line(network: NetworkFacts, config: RunConfig) -> str:
+    if network.links == 0:
         return "none (a single agent)"
-    latency = _span(s["latency_min_s"], s["latency_max_s"], format_seconds)
-    rate = _span(s["bandwidth_min_bps"], s["bandwidth_max_bps"], format_rate)
-    source = f"'{config.links}' profile" if s["links_from_profile"] else "from the network's file"
+    link = network.link
+    latency = _span(link.latency_min_s, link.latency_max_s, format_seconds)
+    rate = _span(link.bandwidth_min_bps, link.bandwidth_max_bps, format_rate)
+    source = f"'{config.links}' profile" if link.from_profile else "from the network's file"
     return f"latency {latency}, bandwidth {rate} ({source})"
 
 
@@ -171,45 +173,60 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _bound_lines(s: dict[str, Any]) -> list[str]:
-    if not s.get("lower_bound_name"):
-        return [f"  lower bound   none ({s.get('lower_bound_note', 'no bound fits this run')})"]
+def _bound_lines(bound: BoundFacts | None) -> list[str]:
+    if bound is None or not bound.name:
+        note = bound.note if bound is not None else "no bound fits this run"
+        return [f"  lower bound   none ({note})"]
     lines = [
-        f"  lower bound   {s['lower_bound_bits']:,.0f} bits, {s['lower_bound_name']}: "
-        f"{s['lower_bound_formula']} (its Ω constant left out)"
+        f"  lower bound   {bound.bits:,.0f} bits, {bound.name}: "
+        f"{bound.formula} (its Ω constant left out)"
     ]
-    if not s.get("lower_bound_applies", True):
-        lines.append(f"                does not apply here: {s['lower_bound_note']}")
-    ratio = s.get("bits_over_lower_bound")
-    if ratio is not None:
-        lines.append(f"  bits / bound  {ratio:,.3g}")
+    if not bound.applies:
+        lines.append(f"                does not apply here: {bound.note}")
+    if bound.ratio is not None:
+        lines.append(f"  bits / bound  {bound.ratio:,.3g}")
     return lines
 
 
-def format_summary(summary: dict[str, Any], config: RunConfig) -> str:
-    """Return the short human-readable summary of a run."""
-    s = summary
-    per_round = s["total_bits"] / max(s["rounds"], 1)
+def _algorithm_line(facts: AlgorithmFacts) -> str:
+    return (
+        f"  compressor    {facts.compressor or '-'}"
+        + (f", omega {facts.omega:.3g}" if facts.omega is not None else "")
+        + (f", gamma {facts.gamma:.3g}" if facts.gamma is not None else "")
+        + (f" ({facts.gamma_rule})" if facts.gamma_rule is not None else "")
+        + (f", step {facts.step:.3g}" if isinstance(facts.step, float) else "")
+    )
+
+
+def format_summary(summary: Summary, config: RunConfig, output: str) -> str:
+    """Return the short human-readable summary of a run whose files are in ``output``.
+
+    ``summary`` comes from :func:`~gossip_sim.execute` (it needs the network's facts).
+
+    Examples
+    --------
+    >>> config = RunConfig(topology="ring", agents=4, dim=5, rounds=3)
+    >>> text = format_summary(execute(config).summary(), config, "out")
+    >>> text.splitlines()[0], text.splitlines()[-1]
+    ('gossip-sim: choco-gossip on ring (4 agents, 4 links)', '  results       out')
+    """
+    s, network, facts = summary, summary.network, summary.algorithm
+    if network is None or facts is None:
+        raise ValueError("format_summary needs a summary from gossip_sim.execute")
     lines = [
-        f"gossip-sim: {s['algorithm']} on {config.topology} ({_plural(s['agents'], 'agent')}, "
-        f"{_plural(s['links'], 'link')})",
-        f"  links         {_links_line(s, config)}",
-        f"  mixing        {config.mixing}, spectral gap {s['spectral_gap']:.4g}",
-        f"  compressor    {s.get('compressor', '-')}"
-        + (f", omega {s['omega']:.3g}" if "omega" in s else "")
-        + (f", gamma {s['gamma']:.3g}" if "gamma" in s else "")
-        + (f" ({s['gamma_rule']})" if "gamma_rule" in s else "")
-        + (f", step {s['step']:.3g}" if isinstance(s.get("step"), float) else ""),
-        f"  problem       {config.problem}, dimension {config.dim}, error = {s['error_name']}",
-        f"  rounds        {s['rounds']} ({s['status']})",
-        f"  error         {s['final_error']:.3e} (started at {s['initial_error']:.3e}), "
-        f"consensus error {s['final_consensus_error']:.3e}",
-        f"  bits          {s['total_bits']:,} in {s['total_messages']:,} messages "
-        f"({per_round:,.0f} per round)",
-        *_bound_lines(s),
-        f"  time          {format_seconds(s['simulated_time_s'])} simulated",
-        f"  results       {s['output']}",
+        f"gossip-sim: {facts.name} on {config.topology} ({_plural(network.agents, 'agent')}, "
+        f"{_plural(network.links, 'link')})",
+        f"  links         {_links_line(network, config)}",
+        f"  mixing        {config.mixing}, spectral gap {network.spectral_gap:.4g}",
+        _algorithm_line(facts),
+        f"  problem       {config.problem}, dimension {config.dim}, error = {s.error_name}",
+        f"  rounds        {s.rounds} ({s.ending})",
+        f"  error         {s.final_error:.3e} (started at {s.initial_error:.3e}), "
+        f"consensus error {s.final_consensus_error:.3e}",
+        f"  bits          {s.total_bits:,} in {s.total_messages:,} messages "
+        f"({s.bits_per_round:,.0f} per round)",
+        *_bound_lines(s.bound),
+        f"  time          {format_seconds(s.simulated_time_s)} simulated",
+        f"  results       {output}",
     ]
     return "\n".join(lines)
-
-
