@@ -20,6 +20,7 @@ from gossip_sim import __version__, algorithms, mixing, problems
 from gossip_sim.cli.parsing import HelpFormatter, Parser, gamma_value
 from gossip_sim.config import RunConfig, load_config
 from gossip_sim.errors import DivergenceError
+from gossip_sim.output import OVERWRITE_HELP, check_folder, earlier_run
 from gossip_sim.quantities import format_rate, format_seconds
 from gossip_sim.simulation import execute
 from gossip_sim.trace import Trace
@@ -131,6 +132,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
         "run's config.json); flags given explicitly override it",
     )
     out.add_argument("--out", "-o", help="output directory (default: ./gossip-sim-results/RUN)")
+    out.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     out.add_argument("--record-messages", action="store_true", help="also write messages.csv")
     out.add_argument("--no-plot", action="store_true", help="do not draw error.png")
     out.add_argument(
@@ -171,6 +173,8 @@ def run_command(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
     config = _config_from_args(args, _given_flags(argv))
     out = Path(args.out) if args.out else Path("gossip-sim-results") / config.slug()
+    earlier = earlier_run(config)  # the folder may hold this configuration's run only
+    check_folder(out, "earlier run of this configuration", earlier, overwrite=args.overwrite)
     bar = _progress(args, config.rounds)
 
     def tick(record: Any) -> None:

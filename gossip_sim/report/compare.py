@@ -142,8 +142,12 @@ def compare(
     scheduler: str | None = None,
     progress: bool = False,
     fresh: bool = False,
+    overwrite: bool = False,
 ) -> CompareOutput:
-    """Run the comparison into ``out`` (runs kept there are reused) and write its report."""
+    """Run the comparison into ``out`` (runs kept there are reused) and write its report.
+
+    ``fresh`` and ``overwrite`` are :func:`~gossip_sim.sweep.run_sweep`'s.
+    """
     comparison.check()
     runs = comparison.plan()
     sweep = run_sweep(
@@ -154,6 +158,7 @@ def compare(
         progress=progress,
         fresh=fresh,
         source={"compare": _source(comparison)},
+        overwrite=overwrite,
     )
     rows = rows_of(sweep.results)
     directory = sweep.directory

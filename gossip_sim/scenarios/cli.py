@@ -21,6 +21,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from gossip_sim.output import OVERWRITE_HELP
 from gossip_sim.scenarios.runner import default_out, find, plan, run, shipped
 from gossip_sim.scenarios.schema import load
 from gossip_sim.sweep import RunResult, run_sweep
@@ -93,6 +94,7 @@ def _run(argv: Sequence[str]) -> int:
         "--out", "-o", help="output folder (default: gossip-sim-results/NAME[-full])"
     )
     _where_flags(parser)
+    parser.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     args = parser.parse_args(argv)
     scenario = load(find(args.scenario), "full" if args.full else "fast")
@@ -110,6 +112,7 @@ def _run(argv: Sequence[str]) -> int:
         workers=args.workers,
         scheduler=args.scheduler,
         progress=not args.quiet and sys.stderr.isatty(),
+        overwrite=args.overwrite,
     )
     failed = output.results.failures
     print_failures(failed)
@@ -166,6 +169,7 @@ def sweep_parser(width: int | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--fresh", action="store_true", help="forget the runs kept in --out and run all again"
     )
+    parser.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     return parser
 
@@ -202,6 +206,7 @@ def sweep_command(argv: Sequence[str]) -> int:
             progress=not args.quiet and sys.stderr.isatty(),
             fresh=args.fresh,
             source={"scenario": str(scenario.path), "mode": scenario.mode},
+            overwrite=args.overwrite,
         )
     except KeyboardInterrupt:
         print(interrupted("sweep", out), file=sys.stderr)
