@@ -65,23 +65,11 @@ def demo_command(argv: Sequence[str]) -> int:
         print(
             f"gossip-sim demo {out.name}: {out.frames} frames, {time.perf_counter() - start:.1f} s"
         )
-        for key, value in out.facts.items():
-            print(f"  {key:<22}{_show(value)}")
+        print(out.facts_text())
         for path in out.files:
             size = path.stat().st_size / 1e6
             print(f"  {path.suffix[1:]:<5} {Path(path).resolve()} ({size:.2f} MB)")
     return 0
-
-
-def _show(value: object) -> str:
-    if isinstance(value, dict):
-        items = [f"{k}: {_show(v)}" for k, v in value.items()]
-        if len(items) > 6:  # a line, not a page: the first three, the last two
-            items = [*items[:3], f"... ({len(items) - 5} more)", *items[-2:]]
-        return ", ".join(items)
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
 
 
 if __name__ == "__main__":  # pragma: no cover

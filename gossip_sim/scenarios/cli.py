@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gossip_sim.output import OVERWRITE_HELP
+from gossip_sim.quantities import format_value
 from gossip_sim.scenarios.runner import default_out, find, plan, run, shipped
 from gossip_sim.scenarios.schema import load
 from gossip_sim.sweep import RunResult, run_sweep
@@ -74,12 +75,12 @@ def _show(argv: Sequence[str]) -> int:
     print(f"file: {scenario.path}; script: {scenario.script.name if scenario.script else '-'}")
     print(f"{len(runs)} runs:")
     for r in runs:
-        params = ", ".join(f"{k}={v}" for k, v in r.params.items())
+        params = ", ".join(f"{k}={format_value(v)}" for k, v in r.params.items())
         c = r.config
         print(
             f"  {r.index:>3}  {params}\n"
             f"       {c.algorithm} on {c.topology} ({c.agents} agents, {c.links}), "
-            f"{c.problem} d={c.dim}, {c.compressor}, rounds<={c.rounds}, target {c.target}"
+            f"{c.problem} d={c.dim}, {c.compressor}, rounds<={c.rounds}, target {format_value(c.target)}"
         )
     return 0
 
@@ -237,5 +238,5 @@ def interrupted(command: str, out: Path) -> str:
 def print_failures(failed: Sequence[RunResult]) -> None:
     """One line on stderr per failed run: its number, parameters and error."""
     for r in failed:
-        params = ", ".join(f"{k}={v}" for k, v in r.params.items())
+        params = ", ".join(f"{k}={format_value(v)}" for k, v in r.params.items())
         print(f"gossip-sim: run {r.index} failed ({params}): {r.failure}", file=sys.stderr)

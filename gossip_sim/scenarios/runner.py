@@ -25,6 +25,7 @@ from gossip_sim import __version__
 from gossip_sim._data import data_dir
 from gossip_sim.errors import ConfigError
 from gossip_sim.output import check_folder, other_files
+from gossip_sim.quantities import format_value
 from gossip_sim.scenarios.report import Figures, generic_report
 from gossip_sim.scenarios.schema import ScenarioFile, load
 from gossip_sim.sweep import PlannedRun, Results, expand, run_all
@@ -271,4 +272,4 @@ def _summary(scenario: ScenarioFile, results: Results, figures: Figures, body: s
 
 
 def _params(params: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in params.items())
+    return ", ".join(f"{k}={format_value(v)}" for k, v in params.items())
