@@ -80,7 +80,8 @@ def _show(argv: Sequence[str]) -> int:
         print(
             f"  {r.index:>3}  {params}\n"
             f"       {c.algorithm} on {c.topology} ({c.agents} agents, {c.links}), "
-            f"{c.problem} d={c.dim}, {c.compressor}, rounds<={c.rounds}, target {format_value(c.target)}"
+            f"{c.problem} d={c.dim}, {c.compressor}, rounds<={c.rounds}, "
+            f"target {format_value(c.target)}"
         )
     return 0
 
