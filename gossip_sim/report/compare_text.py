@@ -158,12 +158,14 @@ def _who(rows: Sequence[TopologyRow], several: bool) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _best_text(best: Sequence[TopologyRow], done: Sequence[TopologyRow], kind: str) -> str:
+def _best_text(
+    best: Sequence[TopologyRow], done: Sequence[TopologyRow], kind: str, several: bool
+) -> str:
     """Return the best figure (``each`` if tied) and its lead over the first row not tied."""
     value = _bits if kind == "bits" else _time
     first = value(best[0])
     figure = f"{format_bits(first)} bits" if kind == "bits" else format_seconds(first)
-    return figure + (" each" if len(best) > 1 else "") + _lead(best, done, value, kind)
+    return figure + (" each" if len(best) > 1 else "") + _lead(best, done, value, kind, several)
 
 
 def _winners(
@@ -178,7 +180,8 @@ def _winners(
     else:
         where = f"{links!r} links" + (f" ({'; '.join(own)})" if own else "")
     head = f"At {size} agents on {where}, to reach error {target:g}"
-    bits, time = _best_text(best_bits, done, "bits"), _best_text(best_time, done, "time")
+    bits = _best_text(best_bits, done, "bits", several)
+    time = _best_text(best_time, done, "time", several)
     b, t = _who(best_bits, several), _who(best_time, several)
     if len(best_bits) == len(done) and len(best_time) == len(done):
         return [f"{head}, {b} tie: the same bits ({bits}) and simulated time ({time})."]
@@ -187,6 +190,20 @@ def _winners(
         return [
             f"{head}, {b} {verb} both the fewest bits ({bits}) and the least simulated "
             f"time ({time})."
+        ]
+    if all(r in best_bits for r in best_time) or all(r in best_time for r in best_bits):
+        # one criterion's winners are among the other's tied ones: no trade-off to tell
+        (wide, w_what), (narrow, n_what) = sorted(
+            [
+                (best_bits, f"the fewest bits ({bits})"),
+                (best_time, f"the least simulated time ({time})"),
+            ],
+            key=lambda pair: -len(pair[0]),
+        )
+        verb = "tie for" if len(narrow) > 1 else "needed"
+        return [
+            f"{head}, {_who(wide, several)} tie for {w_what}; of them {_who(narrow, several)} "
+            f"{verb} {n_what}."
         ]
     bits_verb = "tie for" if len(best_bits) > 1 else "needed"
     time_verb = " tie for" if len(best_time) > 1 else ""
@@ -202,6 +219,7 @@ def _lead(
     done: Sequence[TopologyRow],
     value: Callable[[TopologyRow], float],
     kind: str,
+    several: bool,
 ) -> str:
     """Say how far ahead the best are of the runner-up (the first row not tied with them)."""
     rest = sorted((r for r in done if r not in best), key=value)
@@ -209,7 +227,8 @@ def _lead(
     if not rest or first <= 0:
         return ""
     word = "fewer" if kind == "bits" else "less"
-    return f", {value(rest[0]) / first:.1f}x {word} than the runner-up {rest[0].topology}"
+    runner_up = _name(rest[0], several)
+    return f", {value(rest[0]) / first:.1f}x {word} than the runner-up {runner_up}"
 
 
 def _ordering(done: Sequence[TopologyRow], several: bool) -> list[str]:
