@@ -21,7 +21,7 @@ from gossip_sim.cli.parsing import HelpFormatter, Parser, gamma_value
 from gossip_sim.config import RunConfig, load_config
 from gossip_sim.errors import DivergenceError
 from gossip_sim.output import OVERWRITE_HELP, check_folder, earlier_run
-from gossip_sim.quantities import format_rate, format_seconds
+from gossip_sim.quantities import format_range, format_rate, format_seconds
 from gossip_sim.simulation import execute
 from gossip_sim.trace import Trace
 
@@ -209,7 +209,7 @@ def _report(trace: Trace, config: RunConfig, out: Path, args: argparse.Namespace
 
 
 def _span(low: float, high: float, fmt: Any) -> str:
-    return fmt(low) if low == high else f"{fmt(low)} to {fmt(high)}"
+    return format_range(low, high, fmt)
 
 
 def _links_line(s: dict[str, Any], config: RunConfig) -> str:

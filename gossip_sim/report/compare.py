@@ -116,14 +116,14 @@ def _row(group: Results) -> TopologyRow:
 def _mark_winners(rows: list[TopologyRow]) -> None:
     """Mark, among rows of equal size where all seeds reached the target, the fewest bits/time.
 
-    Rows tied for the least are all marked.
+    Rows tied for the least (their figures read the same) are all marked.
     """
     for size in sorted({r.agents for r in rows}):
         contenders = [r for r in rows if r.agents == size and r.reached == r.seeds and r.bits]
         if len(contenders) < 2:
             continue
         for kind in ("bits", "time"):  # rows tied for the least all win
-            for row in tied_best(contenders, lambda r, k=kind: getattr(r, k).mean):
+            for row in tied_best(contenders, kind):
                 row.wins.append(kind)
 
 

@@ -13,7 +13,6 @@ Examples
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -38,22 +37,26 @@ def stat_text(stat: Stat | None, kind: str = "number") -> str:
     return "-" if stat is None else format_stat(stat.mean, stat.std, stat.n, kind)
 
 
-def tied_best(
-    rows: Sequence[TopologyRow], value: Callable[[TopologyRow], float]
-) -> list[TopologyRow]:
-    """Return the rows with the least ``value``: one row, or every row tied with it.
+def tied_best(rows: Sequence[TopologyRow], kind: str) -> list[TopologyRow]:
+    """Return the rows with the least mean ``kind`` ("bits" or "time"), all of them if tied.
+
+    Rows tie when their figures read the same as the least one's: bits to the bit, time as
+    :func:`~gossip_sim.quantities.format_seconds` writes it (4 significant digits). A lead
+    too small to show is no lead: the reader sees equal figures, so none is crowned alone.
 
     Examples
     --------
     >>> from types import SimpleNamespace as Row
-    >>> rows = [Row(name="a", x=2.0), Row(name="b", x=1.0), Row(name="c", x=1.0)]
-    >>> [r.name for r in tied_best(rows, lambda r: r.x)]
-    ['b', 'c']
+    >>> rows = [Row(name=n, time=Stat(t, 0.0, 1)) for n, t in (("a", 0.34006), ("b", 0.34008))]
+    >>> [r.name for r in tied_best(rows, "time")]
+    ['a', 'b']
     """
     if not rows:
         return []
-    least = min(value(r) for r in rows)
-    return [r for r in rows if math.isclose(value(r), least, rel_tol=1e-9, abs_tol=0.0)]
+    value = _bits if kind == "bits" else _time
+    shown = format_bits if kind == "bits" else format_seconds
+    least = shown(min(value(r) for r in rows))
+    return [r for r in rows if shown(value(r)) == least]
 
 
 def _reached_text(row: TopologyRow) -> str:
@@ -173,7 +176,7 @@ def _winners(
 ) -> list[str]:
     if not done:
         return [f"At {size} agents no topology reached error {target:g} in every seed."]
-    best_bits, best_time = tied_best(done, _bits), tied_best(done, _time)
+    best_bits, best_time = tied_best(done, "bits"), tied_best(done, "time")
     own = [f"{r.topology} on its own links ({r.links})" for r in done if r.own_links]
     if len(own) == len(done):
         where = "their own links"
