@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
+from gossip_sim.quantities import format_percent, format_seconds, time_axis
 from gossip_sim.scenarios import markdown_table
 
 SETTINGS: dict = {}
@@ -56,7 +57,7 @@ def report(results, figures):
         ax.set_yscale("log")
         ax.set_title(f"'{links}' links")
         ax.set_xlabel("workers K")
-        ax.set_ylabel(f"simulated time to MSE {target:g} (s)")
+        time_axis(ax, "y", f"simulated time to MSE {target:g}")
         ax.grid(True, which="both", alpha=0.3)
     axes[0].legend(fontsize="small")
     figures.save(
@@ -99,9 +100,9 @@ def report(results, figures):
                         s.algorithm.extra.get("gossip_rounds", "-"),
                         s.rounds if reached else "-",
                         s.total_bits if reached else "-",
-                        s.simulated_time_s if reached else "-",
-                        s.simulated_time_s / s.rounds if reached else "-",
-                        f"{_hub_share(run):.0%}"
+                        format_seconds(s.simulated_time_s) if reached else "-",
+                        format_seconds(s.simulated_time_s / s.rounds) if reached else "-",
+                        format_percent(_hub_share(run))
                         if reached and run.get("topology") == "star"
                         else "-",
                         "" if reached else f"{run.status} (MSE {s.final_error:.2g})",
@@ -116,8 +117,8 @@ def report(results, figures):
             "gossip rounds",
             "iterations",
             "bits",
-            "time (s)",
-            "time per iteration (s)",
+            "time",
+            "time per iteration",
             "hub NIC busy",
             "note",
         ],
@@ -153,5 +154,5 @@ def _crossover(results, links, series):
     share = _hub_share(star[k])
     return (
         f"'{links}': from K = {k} on, {label} reaches the target {factor:.1f}x sooner than "
-        f"the star, whose hub NIC is busy {share:.0%} of the time."
+        f"the star, whose hub NIC is busy {format_percent(share)} of the time."
     )

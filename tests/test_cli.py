@@ -177,7 +177,9 @@ def test_runs_that_differ_get_different_folders_and_reruns_replace_stale_files(
     out = tmp_path / "one"
     run_cli(["-q", "--record-messages", "-o", str(out)], capsys)
     assert (out / "messages.csv").is_file() and (out / "error.png").is_file()
-    run_cli(["-q", "--no-plot", "-o", str(out)], capsys)
+    code, _, err = run_cli(["-q", "--no-plot", "-o", str(out)], capsys)  # another configuration
+    assert code == 2 and "its config.json is another run's" in err
+    run_cli(["-q", "--no-plot", "--overwrite", "-o", str(out)], capsys)
     assert not (out / "messages.csv").exists() and not (out / "error.png").exists()
 
 

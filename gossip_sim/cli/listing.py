@@ -10,6 +10,7 @@ from gossip_sim import algorithms, compress, mixing, problems, topology
 from gossip_sim.cli.parsing import Parser
 from gossip_sim.config import RunConfig, agents_for
 from gossip_sim.errors import ConfigError, GossipSimError
+from gossip_sim.output import check_figure
 
 __all__ = ["LISTINGS", "list_command", "topology_show"]
 
@@ -48,8 +49,13 @@ def topology_show(argv: Sequence[str]) -> int:
     parser.add_argument("--agents", "-k", type=int, help="agents (default 5; a file: its size)")
     parser.add_argument("--links", default="datacenter")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--draw", help="save a drawing of the graph to this PNG file")
+    parser.add_argument(
+        "--draw", help="save a drawing of the graph to this file (.png, .svg, .pdf ...)"
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace the --draw file")
     args = parser.parse_args(argv)
+    if args.draw:
+        check_figure(args.draw, overwrite=args.overwrite)
     agents = agents_for(RunConfig(topology=args.name, agents=args.agents))
     graph = topology.build(args.name, agents, links=args.links, seed=args.seed)
     facts = topology.describe(graph)

@@ -7,6 +7,26 @@ from gossip_sim.cli.run import build_parser
 __all__ = ["reference_markdown"]
 
 
+_WHERE_RESULTS_GO = (
+    "## Where results go\n\n"
+    "Every command checks where it will write before it runs anything (`gossip_sim.output`); "
+    "a refusal is one line on stderr, exit code 2, and nothing is written:\n\n"
+    "* `--out` naming a file, a path under a file, or a place you cannot write to;\n"
+    "* `--out` naming a folder that holds anything but this command's own earlier output. "
+    "Rerunning a command into its folder replaces its own files, since the same "
+    "configuration writes the same files: a run's folder whose `config.json` is the same "
+    "configuration (the default `gossip-sim-results/RUN` ends in a digest of it), a "
+    "scenario's earlier output of the same scenario and mode, a sweep's or comparison's "
+    "folder (its kept runs are reused), a demo folder holding demos' files (each demo "
+    "replaces its own three);\n"
+    "* `--overwrite` (run, `demo`, `scenario run`, `sweep`, `compare`) writes into such a "
+    "folder anyway: the command's own files there are replaced, every other file is left "
+    "alone;\n"
+    "* `topologies show --draw FILE`: FILE must end in a format matplotlib writes (.png, "
+    ".svg, .pdf...); an existing FILE is replaced only with `--overwrite`.\n\n"
+)
+
+
 def reference_markdown() -> str:
     """Return the CLI reference page (``docs/reference/cli.md``), generated from the parser.
 
@@ -29,14 +49,16 @@ def reference_markdown() -> str:
         "## Listings\n\n"
         "* `gossip-sim topologies`: topologies, mixing rules, catalogue networks, link profiles.\n"
         "* `gossip-sim topologies show NAME [--agents K] [--links P] [--seed S] "
-        "[--draw FILE.png]`: nodes, links, degree range, diameter, latencies, spectral gap per "
-        "mixing rule, and a drawing.\n"
+        "[--draw FILE.png] [--overwrite]`: nodes, links, degree range, diameter, latencies, "
+        "spectral gap per mixing rule, and a drawing (any format matplotlib writes: .png, "
+        ".svg, .pdf...; an existing file is replaced only with `--overwrite`).\n"
         "* `gossip-sim compressors`, `gossip-sim algorithms`, `gossip-sim problems`.\n\n"
         "## Scenarios\n\n"
         "* `gossip-sim scenario list`: the shipped scenarios, with their runs in each mode.\n"
         "* `gossip-sim scenario show NAME_OR_FILE [--full]`: every run a scenario will make.\n"
-        "* `gossip-sim scenario run NAME_OR_FILE [--full] [--out DIR] [--workers N | "
-        "--scheduler tcp://HOST:PORT] [--quiet]`: run it (fast mode unless `--full`) into "
+        "* `gossip-sim scenario run NAME_OR_FILE [--full] [--out DIR] [--overwrite] "
+        "[--workers N | --scheduler tcp://HOST:PORT] [--quiet]`: run it (fast mode unless "
+        "`--full`) into "
         "`gossip-sim-results/NAME`; exit code 1 if a run failed. File format: "
         "`docs/reference/scenario-files.md`.\n\n"
         "## `gossip-sim sweep`\n\n```text\n" + sweep_parser(width=100).format_help() + "```\n\n"
@@ -47,7 +69,8 @@ def reference_markdown() -> str:
         "\n\n## `gossip-sim demo`\n\n```text\n" + demo_parser(width=100).format_help() + "```\n\n"
         "`gossip-sim demo list` shows every demo with its parameters (see "
         "`docs/tutorial/teaching-demos.md`).\n\n"
-        "## Exit codes\n\n"
+        + _WHERE_RESULTS_GO
+        + "## Exit codes\n\n"
         "* 0: the run finished (target reached or rounds exhausted);\n"
         "* 1: the run diverged (NaN/inf or error growing past 1e8 x the start); the trace up to "
         "then is written;\n"

@@ -20,7 +20,8 @@ from gossip_sim import __version__
 from gossip_sim.cli.parsing import HelpFormatter, Parser
 from gossip_sim.config import SETTINGS, RunConfig, Setting, load_config
 from gossip_sim.errors import DivergenceError
-from gossip_sim.quantities import format_rate, format_seconds
+from gossip_sim.output import OVERWRITE_HELP, check_folder, earlier_run
+from gossip_sim.quantities import format_range, format_rate, format_seconds
 from gossip_sim.simulation import execute
 from gossip_sim.summary import AlgorithmFacts, BoundFacts, NetworkFacts, Summary
 from gossip_sim.trace import Trace
@@ -59,6 +60,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
         "run's config.json); flags given explicitly override it",
     )
     out.add_argument("--out", "-o", help="output directory (default: ./gossip-sim-results/RUN)")
+    out.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     for setting in (s for s in SETTINGS if s.group == "output"):
         _add_setting(out, setting)
     out.add_argument("--no-plot", action="store_true", help="do not draw error.png")
@@ -122,6 +124,8 @@ def run_command(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
     config = _config_from_args(args)
     out = Path(args.out) if args.out else Path("gossip-sim-results") / config.slug()
+    earlier = earlier_run(config)  # the folder may hold this configuration's run only
+    check_folder(out, "earlier run of this configuration", earlier, overwrite=args.overwrite)
     bar = _progress(args, config.rounds)
 
     def tick(record: Any) -> None:
@@ -156,7 +160,7 @@ def _report(trace: Trace, config: RunConfig, out: Path, args: argparse.Namespace
 
 
 def _span(low: float, high: float, fmt: Any) -> str:
-    return fmt(low) if low == high else f"{fmt(low)} to {fmt(high)}"
+    return format_range(low, high, fmt)
 
 
 def _links_line(network: NetworkFacts, config: RunConfig) -> str:

@@ -34,7 +34,7 @@ from gossip_sim.demo.consensus import consensus_demo
 from gossip_sim.demo.coordinator import coordinator_demo
 from gossip_sim.demo.spectral import spectral_gap_demo
 
-__all__ = ["DEMOS", "MAX_FRAMES", "Animation", "DemoOutput", "run"]
+__all__ = ["DEMOS", "MAX_FRAMES", "Animation", "DemoOutput", "demo_files", "run"]
 
 DEMOS: Registry[Any] = Registry("demo")
 DEMOS.register("consensus")(consensus_demo)
@@ -43,12 +43,36 @@ DEMOS.register("coordinator")(coordinator_demo)
 DEMOS.register("bits")(bits_demo)
 
 
+def demo_files(folder: Path) -> str | None:
+    """Say why ``folder`` holds something other than demos' files (None if it holds only them).
+
+    A demo's folder may hold every demo's files (the default one does); rerunning a demo
+    replaces its own three.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "bits.gif").write_text(""), (folder / "notes.txt").write_text("")
+    >>> demo_files(folder)
+    'it holds notes.txt'
+    """
+    from gossip_sim.output import other_files
+
+    return other_files(folder, (f"{n}.{e}" for n in DEMOS.names() for e in ("gif", "html", "png")))
+
+
 def run(name: str, out: str | Path = ".", dpi: int = 72, **settings: Any) -> DemoOutput:
     """Run demo ``name`` with ``settings`` (its parameters) and write its files into ``out``.
 
     Settings left as None take the demo's defaults; an unknown setting is refused with the
-    demo's valid ones (``gossip-sim demo list`` shows them).
+    demo's valid ones (``gossip-sim demo list`` shows them). An ``out`` that cannot take the
+    files (a file, a path under a file, a folder that cannot be written) is refused before
+    the demo runs; ``gossip-sim demo`` also refuses a folder holding files other than demos'.
     """
+    from gossip_sim.output import check_folder
+
+    check_folder(out, "demo output", lambda folder: None)
     given = {k: v for k, v in settings.items() if v is not None}
     DEMOS.check_params(name, given)
     if "frames" in given:

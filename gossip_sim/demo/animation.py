@@ -82,6 +82,30 @@ class DemoOutput:
         """The GIF, the HTML player and the PNG."""
         return [self.gif, self.html, self.png]
 
+    def facts_text(self) -> str:
+        """Return the facts as a person reads them, one per line (``facts`` keeps full precision).
+
+        A value per series is one line; past six series it shows the first three and the
+        last two.
+        """
+        from gossip_sim.quantities import format_quantity
+
+        lines = []
+        for key, value in self.facts.items():
+            if isinstance(value, dict) and len(value) > 6:  # a line, not a page
+                items = list(value.items())
+                shown = [format_quantity(key, dict(items[:3])), f"... ({len(items) - 5} more)"]
+                value_text = ", ".join([*shown, format_quantity(key, dict(items[-2:]))])
+            else:
+                value_text = format_quantity(key, value)
+            lines.append(f"  {key:<22}{value_text}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        """Return the demo's name, its files and its facts as :meth:`facts_text` writes them."""
+        files = ", ".join(p.name for p in self.files)
+        return f"demo {self.name}: {self.frames} frames, {files}\n{self.facts_text()}"
+
     def _repr_html_(self) -> str:  # Jupyter shows the animation inline
         return self.html.read_text()
 

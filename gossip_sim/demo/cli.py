@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gossip_sim._registry import parse_spec
-from gossip_sim.demo import DEMOS, MAX_FRAMES, run
+from gossip_sim.demo import DEMOS, MAX_FRAMES, demo_files, run
+from gossip_sim.output import OVERWRITE_HELP, check_folder
 
 __all__ = ["demo_command", "demo_parser"]
 
@@ -42,6 +43,7 @@ def demo_parser(width: int | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--frames", type=int, help=f"frames, 2 to {MAX_FRAMES} (default: 48)")
     parser.add_argument("--dpi", type=int, default=72, help="pixels per inch of the frames")
     parser.add_argument("--out", "-o", default="gossip-sim-results/demo", help="output folder")
+    parser.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     return parser
 
@@ -55,6 +57,7 @@ def demo_command(argv: Sequence[str]) -> int:
         return 0
     args = demo_parser().parse_args(argv)
     name, params = parse_spec(args.demo)
+    check_folder(args.out, "demo output", demo_files, overwrite=args.overwrite)
     flags = {key: getattr(args, key) for key in ("topology", "agents", "compressor", "seed")}
     start = time.perf_counter()
     out = run(name, args.out, dpi=args.dpi, frames=args.frames, **{**flags, **params})
@@ -62,23 +65,11 @@ def demo_command(argv: Sequence[str]) -> int:
         print(
             f"gossip-sim demo {out.name}: {out.frames} frames, {time.perf_counter() - start:.1f} s"
         )
-        for key, value in out.facts.items():
-            print(f"  {key:<22}{_show(value)}")
+        print(out.facts_text())
         for path in out.files:
             size = path.stat().st_size / 1e6
             print(f"  {path.suffix[1:]:<5} {Path(path).resolve()} ({size:.2f} MB)")
     return 0
-
-
-def _show(value: object) -> str:
-    if isinstance(value, dict):
-        items = [f"{k}: {_show(v)}" for k, v in value.items()]
-        if len(items) > 6:  # a line, not a page: the first three, the last two
-            items = [*items[:3], f"... ({len(items) - 5} more)", *items[-2:]]
-        return ", ".join(items)
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,6 +22,7 @@ from typing import Any
 from gossip_sim.config import RunConfig
 from gossip_sim.demo.animation import Animation
 from gossip_sim.demo.recording import Recording
+from gossip_sim.quantities import SECONDS, pick_unit, time_axis
 from gossip_sim.topology import sized_by_file
 
 __all__ = ["consensus_demo"]
@@ -95,7 +96,8 @@ def consensus_demo(
         lines.append((bold, times, errors))
     cursor = curves.axvline(0.0, color="#444444", linewidth=1)
     curves.set_yscale("log")
-    curves.set_xlabel("simulated time (s)")
+    unit, scale = pick_unit(end, SECONDS)  # the clock's unit: the one the whole run reaches
+    time_axis(curves, "x")
     curves.set_ylabel("consensus error (1/K) Σ‖x_i − x̄‖²")
     curves.grid(True, which="both", alpha=0.3)
     curves.legend(fontsize="small", loc="upper right")
@@ -115,7 +117,7 @@ def consensus_demo(
             bold.set_data(times[shown], errors[shown])
         cursor.set_xdata([now, now])
         clock.set_text(
-            f"{base.topology}, {len(start)} agents, {network}: t = {now * 1e3:.2f} ms "
+            f"{base.topology}, {len(start)} agents, {network}: t = {now / scale:.4g} {unit} "
             "(dots: messages in flight, area ∝ bits)"
         )
 

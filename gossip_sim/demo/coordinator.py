@@ -25,6 +25,7 @@ import numpy as np
 from gossip_sim.config import RunConfig
 from gossip_sim.demo.animation import Animation
 from gossip_sim.demo.recording import Recording
+from gossip_sim.quantities import SECONDS, pick_unit, time_axis
 
 __all__ = ["coordinator_demo"]
 
@@ -43,7 +44,7 @@ def _gantt(ax: Any, rec: Recording, horizon: float, hub: int | None) -> None:
     ax.set_yticks(range(len(nodes)), ["hub" if n == hub else f"agent {n}" for n in nodes])
     ax.set_ylim(len(nodes) - 0.5, -0.5)
     ax.set_xlim(0, horizon)
-    ax.set_xlabel("simulated time (s)")
+    time_axis(ax, "x")
     ax.tick_params(axis="y", labelsize=7)
     ax.grid(True, axis="x", alpha=0.3)
 
@@ -93,7 +94,7 @@ def coordinator_demo(
     (ring_line,) = queue_ax.step([], [], where="post", color="#4c72b0", label="ring: busiest NIC")
     queue_ax.set_xlim(0, horizon)
     queue_ax.set_ylim(0, max(int(hub_queue.max()), 1) + 1)
-    queue_ax.set_xlabel("simulated time (s)")
+    time_axis(queue_ax, "x")
     queue_ax.set_ylabel("messages queued")
     queue_ax.legend(fontsize="small", loc="upper right")
     queue_ax.grid(True, alpha=0.3)
@@ -110,7 +111,7 @@ def coordinator_demo(
     )
     shown_errors = shown_errors[shown_errors > 0]
     error_ax.set_ylim(shown_errors.min() / 2, shown_errors.max() * 2)
-    error_ax.set_xlabel("simulated time (s)")
+    time_axis(error_ax, "x")
     error_ax.set_ylabel("training MSE")
     error_ax.legend(fontsize="small")
     error_ax.grid(True, which="both", alpha=0.3)
@@ -119,6 +120,7 @@ def coordinator_demo(
         ax.axvspan(0.0, horizon, color="white", alpha=0.8, linewidth=0) for ax in fig.axes[:2]
     ]
     title = fig.suptitle("")
+    unit, scale = pick_unit(horizon, SECONDS)  # the clock's unit: the one the horizon reaches
 
     def draw(frame: int) -> None:
         now = horizon * frame / (frames - 1)
@@ -134,7 +136,7 @@ def coordinator_demo(
             future.set_width(horizon - now)
         title.set_text(
             f"{agents} agents, {dim:,} coordinates of 64 bits, '{links}' links: "
-            f"t = {now * 1e3:.0f} ms"
+            f"t = {now / scale:.3g} {unit}"
         )
 
     def busy(rec: Recording, node: int) -> float:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from gossip_sim.config import RunConfig
 from gossip_sim.errors import ConfigError, RunBug
+from gossip_sim.output import OVERWRITE_HELP
 from gossip_sim.report.compare import CompareOutput, Comparison, compare
 from gossip_sim.scenarios.cli import interrupted, print_failures
 
@@ -96,6 +97,7 @@ def compare_parser(width: int | None = None) -> argparse.ArgumentParser:
     )
     _where_flags(parser)
     parser.add_argument("--fresh", action="store_true", help="rerun every run kept in --out")
+    parser.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     return parser
 
@@ -137,6 +139,7 @@ def compare_command(argv: Sequence[str]) -> int:
             scheduler=args.scheduler,
             progress=not args.quiet and sys.stderr.isatty(),
             fresh=args.fresh,
+            overwrite=args.overwrite,
         )
     except KeyboardInterrupt:
         print(interrupted("compare", out), file=sys.stderr)

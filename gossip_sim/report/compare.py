@@ -30,8 +30,9 @@ import numpy as np
 from gossip_sim import mixing, topology
 from gossip_sim.config import RunConfig, agents_for
 from gossip_sim.errors import GossipSimError
+from gossip_sim.quantities import format_range, format_rate, format_seconds, format_value
 from gossip_sim.report.compare_figures import draw_figures
-from gossip_sim.report.compare_text import reading, table
+from gossip_sim.report.compare_text import reading, table, tied_best
 from gossip_sim.report.comparison import Comparison, Stat, TopologyRow, network
 from gossip_sim.report.document import Document
 from gossip_sim.scenarios.report import first_reach
@@ -66,19 +67,13 @@ def _gap(rule: str, graph: Any) -> float | None:
 
 
 def _links_text(graph: Any) -> str:
-    from gossip_sim.quantities import format_rate, format_seconds
     from gossip_sim.simulation import link_facts
 
     if not graph.number_of_edges():
         return "-"
     f = link_facts(graph)
-    latency = format_seconds(f.latency_min_s)
-    if f.latency_max_s > f.latency_min_s:
-        latency = f"{format_seconds(f.latency_min_s)}-{format_seconds(f.latency_max_s)}"
-    rate = format_rate(f.bandwidth_min_bps)
-    if f.bandwidth_max_bps > f.bandwidth_min_bps:
-        rate += f"-{format_rate(f.bandwidth_max_bps)}"
-    return f"{latency}, {rate}"
+    latency = format_range(f.latency_min_s, f.latency_max_s, format_seconds)
+    return f"{latency}, {format_range(f.bandwidth_min_bps, f.bandwidth_max_bps, format_rate)}"
 
 
 def _row(group: Results) -> TopologyRow:
@@ -118,13 +113,17 @@ def _row(group: Results) -> TopologyRow:
 
 
 def _mark_winners(rows: list[TopologyRow]) -> None:
-    """Mark, among rows of equal size where all seeds reached the target, the fewest bits/time."""
+    """Mark, among rows of equal size where all seeds reached the target, the fewest bits/time.
+
+    Rows tied for the least (their figures read the same) are all marked.
+    """
     for size in sorted({r.agents for r in rows}):
         contenders = [r for r in rows if r.agents == size and r.reached == r.seeds and r.bits]
         if len(contenders) < 2:
             continue
-        min(contenders, key=lambda r: r.bits.mean).wins.append("bits")  # type: ignore[union-attr]
-        min(contenders, key=lambda r: r.time.mean).wins.append("time")  # type: ignore[union-attr]
+        for kind in ("bits", "time"):  # rows tied for the least all win
+            for row in tied_best(contenders, kind):
+                row.wins.append(kind)
 
 
 def rows_of(results: Results) -> list[TopologyRow]:
@@ -142,8 +141,12 @@ def compare(
     scheduler: str | None = None,
     progress: bool = False,
     fresh: bool = False,
+    overwrite: bool = False,
 ) -> CompareOutput:
-    """Run the comparison into ``out`` (runs kept there are reused) and write its report."""
+    """Run the comparison into ``out`` (runs kept there are reused) and write its report.
+
+    ``fresh`` and ``overwrite`` are :func:`~gossip_sim.sweep.run_sweep`'s.
+    """
     comparison.check()
     runs = comparison.plan()
     sweep = run_sweep(
@@ -154,6 +157,7 @@ def compare(
         progress=progress,
         fresh=fresh,
         source={"compare": _source(comparison)},
+        overwrite=overwrite,
     )
     rows = rows_of(sweep.results)
     directory = sweep.directory
@@ -211,7 +215,7 @@ def _table_note(c: Comparison) -> str:
 
 
 def _how(c: Comparison, runs: list[PlannedRun], ran: int, reused: int) -> str:
-    settings = ", ".join(f"{k}={v}" for k, v in sorted(c.settings.items()))
+    settings = ", ".join(f"{k}={format_value(v)}" for k, v in sorted(c.settings.items()))
     return (
         f"{len(runs)} runs ({len(c.seeds)} seed(s) each; {ran} run now, {reused} kept from an "
         f"earlier run of this comparison). Shared settings: {settings}. Every run's settings "
@@ -231,7 +235,7 @@ def _write_table(rows: list[TopologyRow], directory: Path) -> Path:
         "max_degree",
         "diameter",
         "mixing",
-        "links",
+        *_LINK_COLUMNS,
         "spectral_gap",
         "bits_per_round",
         "seeds",
@@ -261,7 +265,7 @@ def _write_table(rows: list[TopologyRow], directory: Path) -> Path:
                     r.max_degree,
                     r.diameter,
                     r.mixing,
-                    r.links,
+                    *_link_columns(r.graph),
                     r.spectral_gap,
                     r.bits_per_round,
                     r.seeds,
@@ -274,6 +278,19 @@ def _write_table(rows: list[TopologyRow], directory: Path) -> Path:
                 ]
             )
     return path
+
+
+#: compare.csv's numbers for the links (the range over the graph's links; empty: no links).
+_LINK_COLUMNS = ("latency_min_s", "latency_max_s", "bandwidth_min_bps", "bandwidth_max_bps")
+
+
+def _link_columns(graph: Any) -> list[float | None]:
+    from gossip_sim.simulation import link_facts
+
+    if graph is None or not graph.number_of_edges():
+        return [None] * len(_LINK_COLUMNS)
+    facts = link_facts(graph)
+    return [getattr(facts, key) for key in _LINK_COLUMNS]
 
 
 def _mean_std(stat: Stat | None) -> tuple[float | None, float | None]:

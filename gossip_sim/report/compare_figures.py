@@ -22,6 +22,7 @@ from typing import Any
 
 from gossip_sim import mixing
 from gossip_sim.errors import GossipSimError
+from gossip_sim.quantities import time_axis
 from gossip_sim.report.comparison import Comparison, TopologyRow
 from gossip_sim.report.graph import draw_graph
 from gossip_sim.scenarios.report import plot_band
@@ -79,6 +80,23 @@ def _save(fig: Any, path: Path) -> Path:
     return path
 
 
+def _whole_curves(ax: Any, ends: Sequence[float]) -> None:
+    """Show every curve to its end; a log axis when the longest is far longer than the others.
+
+    A curve is never cut off: the axis reaches the last point of the longest run. When that
+    run is over 20 times longer than the shortest (a ring that never reaches the target
+    beside a complete graph that does in a few rounds), a linear axis would squeeze the
+    others to its left edge, so the axis becomes logarithmic instead.
+    """
+    ends = [e for e in ends if e > 0]
+    if not ends:
+        return
+    if max(ends) > 20 * min(ends):
+        ax.set_xscale("log")
+    else:
+        ax.set_xlim(0, max(ends) * 1.02)
+
+
 def _error_figure(
     rows: Sequence[TopologyRow], results: Results, c: Comparison, x: str, path: Path
 ) -> Path:
@@ -103,21 +121,20 @@ def _error_figure(
                     linestyle=style["linestyle"],
                 )
         ax.axhline(c.settings["target"], color="#444444", linestyle=":", linewidth=1)
-        reach = [
-            getattr(r, "bits" if x == "cumulative_bits" else "time")
-            for r in rows
-            if r.agents == size and r.reached == r.seeds
-        ]
-        reach = [stat.mean for stat in reach if stat is not None]
-        if reach:  # a run that never gets there must not squeeze the others to the left edge
-            ax.set_xlim(0, 1.5 * max(reach))
+        ends = [
+            float(run.column(x)[-1]) for row in rows if row.agents == size
+            for run in _runs(results, row) if run.rounds
+        ]  # fmt: skip
+        _whole_curves(ax, ends)
         ax.set_yscale("log")
-        ax.set_xlabel(
-            "bits sent (whole network)" if x == "cumulative_bits" else "simulated time (s)"
-        )
+        if x == "cumulative_bits":
+            ax.set_xlabel("bits sent (whole network)")
         ax.set_ylabel(results.error_name)
         ax.set_title(f"{size} agents")
-        ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 4))
+        if x == "time_s":
+            time_axis(ax, "x")
+        elif ax.get_xscale() == "linear":
+            ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 4))
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize="small")
     return _save(fig, path)
@@ -168,7 +185,7 @@ def _tradeoff_figure(rows: Sequence[TopologyRow], c: Comparison, path: Path) -> 
     ax.set_yscale("log")
     ax.margins(0.2)  # room for the labels at the edges
     ax.set_xlabel("bits to target")
-    ax.set_ylabel("simulated time to target (s)")
+    time_axis(ax, "y", "simulated time to target")
     ax.grid(True, which="both", alpha=0.3)
     if done:  # beside the plot, where it hides no point
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))

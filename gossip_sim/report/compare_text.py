@@ -1,59 +1,62 @@
 """The words of a topology comparison: its table, and a plain-language reading of the numbers.
 
+Quantities are written by :mod:`gossip_sim.quantities`, as everywhere: bits as whole numbers
+with separators, times in the unit their value reaches.
+
 Examples
 --------
->>> format_bits(17042090)
-'17.04 Mbit'
-
+>>> from gossip_sim.report.comparison import Stat
+>>> stat_text(Stat(2.10693, 0.00943, 3), "seconds"), stat_text(Stat(4388608.0, 40448.0, 2), "bits")
+('2.107 ± 0.009 s', '4,388,608 ± 40,448')
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from gossip_sim.quantities import SECONDS, format_seconds, pick_unit
+from gossip_sim.quantities import format_bits, format_seconds, format_stat
 from gossip_sim.report.comparison import Comparison, Stat, TopologyRow
 
-__all__ = ["format_bits", "reading", "stat_text", "table"]
-
-
-_BIT_UNITS = (("Gbit", 1e9), ("Mbit", 1e6), ("kbit", 1e3), ("bit", 1.0))
-
-
-def format_bits(bits: float) -> str:
-    """Return a bit count with an SI unit and 4 significant digits.
-
-    Examples
-    --------
-    >>> format_bits(632), format_bits(80896), format_bits(14237696)
-    ('632 bit', '80.9 kbit', '14.24 Mbit')
-    """
-    unit, scale = pick_unit(bits, _BIT_UNITS)
-    return f"{bits / scale:.4g} {unit}"
+__all__ = ["reading", "stat_text", "table", "tied_best"]
 
 
 def _rounds(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def stat_text(stat: Stat | None, units: tuple[tuple[str, float], ...] | None = None) -> str:
-    """Return ``mean ± std`` in the mean's unit (just the mean for one seed, '-' for none).
+def stat_text(stat: Stat | None, kind: str = "number") -> str:
+    """Return a figure over seeds as :func:`~gossip_sim.quantities.format_stat` does; '-' if none.
 
     Examples
     --------
-    >>> from gossip_sim.report.comparison import Stat
-    >>> stat_text(Stat(2.10693, 0.00943, 3), SECONDS), stat_text(Stat(105.33, 0.47, 3))
-    ('2.107 ± 0.009 s', '105.3 ± 0.5')
+    >>> stat_text(Stat(105.33, 0.47, 3)), stat_text(None)
+    ('105.3 ± 0.5', '-')
     """
-    if stat is None:
-        return "-"
-    unit, scale = pick_unit(stat.mean, units) if units else ("", 1.0)
-    mean = f"{stat.mean / scale:.4g}"
-    decimals = len(mean.split(".")[1]) if "." in mean else 0
-    text = mean if stat.n == 1 or stat.std == 0 else f"{mean} ± {stat.std / scale:.{decimals}f}"
-    return f"{text} {unit}".rstrip()
+    return "-" if stat is None else format_stat(stat.mean, stat.std, stat.n, kind)
+
+
+def tied_best(rows: Sequence[TopologyRow], kind: str) -> list[TopologyRow]:
+    """Return the rows with the least mean ``kind`` ("bits" or "time"), all of them if tied.
+
+    Rows tie when their figures read the same as the least one's: bits to the bit, time as
+    :func:`~gossip_sim.quantities.format_seconds` writes it (4 significant digits). A lead
+    too small to show is no lead: the reader sees equal figures, so none is crowned alone.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Row
+    >>> rows = [Row(name=n, time=Stat(t, 0.0, 1)) for n, t in (("a", 0.34006), ("b", 0.34008))]
+    >>> [r.name for r in tied_best(rows, "time")]
+    ['a', 'b']
+    """
+    if not rows:
+        return []
+    value = _bits if kind == "bits" else _time
+    shown = format_bits if kind == "bits" else format_seconds
+    least = shown(min(value(r) for r in rows))
+    return [r for r in rows if shown(value(r)) == least]
 
 
 def _reached_text(row: TopologyRow) -> str:
@@ -78,8 +81,8 @@ def table(
         cells += [f"{r.agents:,}", f"{r.edges:,}", f"{r.max_degree:,}", str(r.diameter), r.links]
         cells += ["-" if r.spectral_gap is None else f"{r.spectral_gap:.4g}"]
         cells += ["-" if r.bits_per_round is None else format_bits(r.bits_per_round)]
-        cells += [_reached_text(r), stat_text(r.rounds), stat_text(r.bits, _BIT_UNITS)]
-        cells += [stat_text(r.time, SECONDS), " ".join(f"★ {w}" for w in r.wins)]
+        cells += [_reached_text(r), stat_text(r.rounds), stat_text(r.bits, "bits")]
+        cells += [stat_text(r.time, "seconds"), " ".join(f"★ {w}" for w in r.wins)]
         body.append(cells)
     return headers, body
 
@@ -126,7 +129,7 @@ def _alone(row: TopologyRow, group: Sequence[TopologyRow], target: float, severa
     bits, time = row.bits.mean, row.time.mean  # type: ignore[union-attr]
     return (
         f"{who} ({row.agents} agents, {context}{_own_links(row)}) reached {target:g} with "
-        f"{format_bits(bits)} in {format_seconds(time)} of simulated time."
+        f"{format_bits(bits)} bits in {format_seconds(time)} of simulated time."
     )
 
 
@@ -145,44 +148,90 @@ def _missed(row: TopologyRow, target: float, several: bool) -> str:
     )
 
 
+def _bits(row: TopologyRow) -> float:
+    return row.bits.mean  # type: ignore[union-attr]
+
+
+def _time(row: TopologyRow) -> float:
+    return row.time.mean  # type: ignore[union-attr]
+
+
+def _who(rows: Sequence[TopologyRow], several: bool) -> str:
+    names = [_name(r, several) for r in rows]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _best_text(
+    best: Sequence[TopologyRow], done: Sequence[TopologyRow], kind: str, several: bool
+) -> str:
+    """Return the best figure (``each`` if tied) and its lead over the first row not tied."""
+    value = _bits if kind == "bits" else _time
+    first = value(best[0])
+    figure = f"{format_bits(first)} bits" if kind == "bits" else format_seconds(first)
+    return figure + (" each" if len(best) > 1 else "") + _lead(best, done, value, kind, several)
+
+
 def _winners(
     done: Sequence[TopologyRow], size: int, target: float, links: str, several: bool
 ) -> list[str]:
     if not done:
         return [f"At {size} agents no topology reached error {target:g} in every seed."]
-    by_bits = sorted(done, key=lambda r: r.bits.mean)  # type: ignore[union-attr]
-    by_time = sorted(done, key=lambda r: r.time.mean)  # type: ignore[union-attr]
-    best_bits, best_time = by_bits[0], by_time[0]
+    best_bits, best_time = tied_best(done, "bits"), tied_best(done, "time")
     own = [f"{r.topology} on its own links ({r.links})" for r in done if r.own_links]
     if len(own) == len(done):
         where = "their own links"
     else:
         where = f"{links!r} links" + (f" ({'; '.join(own)})" if own else "")
     head = f"At {size} agents on {where}, to reach error {target:g}"
-    bits = f"{format_bits(best_bits.bits.mean)}{_lead(by_bits, 'bits')}"  # type: ignore[union-attr]
-    time = f"{format_seconds(best_time.time.mean)}{_lead(by_time, 'time')}"  # type: ignore[union-attr]
-    b, t = _name(best_bits, several), _name(best_time, several)
-    if best_bits is best_time:
+    bits = _best_text(best_bits, done, "bits", several)
+    time = _best_text(best_time, done, "time", several)
+    b, t = _who(best_bits, several), _who(best_time, several)
+    if len(best_bits) == len(done) and len(best_time) == len(done):
+        return [f"{head}, {b} tie: the same bits ({bits}) and simulated time ({time})."]
+    if best_bits == best_time:
+        verb = "tie for" if len(best_bits) > 1 else "needed"
         return [
-            f"{head}, {b} needed both the fewest bits ({bits}) and the least simulated "
+            f"{head}, {b} {verb} both the fewest bits ({bits}) and the least simulated "
             f"time ({time})."
         ]
+    if all(r in best_bits for r in best_time) or all(r in best_time for r in best_bits):
+        # one criterion's winners are among the other's tied ones: no trade-off to tell
+        (wide, w_what), (narrow, n_what) = sorted(
+            [
+                (best_bits, f"the fewest bits ({bits})"),
+                (best_time, f"the least simulated time ({time})"),
+            ],
+            key=lambda pair: -len(pair[0]),
+        )
+        verb = "tie for" if len(narrow) > 1 else "needed"
+        return [
+            f"{head}, {_who(wide, several)} tie for {w_what}; of them {_who(narrow, several)} "
+            f"{verb} {n_what}."
+        ]
+    bits_verb = "tie for" if len(best_bits) > 1 else "needed"
+    time_verb = " tie for" if len(best_time) > 1 else ""
     return [
-        f"{head}, {b} needed the fewest bits ({bits}) and {t} the least simulated time "
-        f"({time}): bits and time pull apart here, so the choice depends on which is scarcer, "
-        "the links' capacity or the time to an answer."
+        f"{head}, {b} {bits_verb} the fewest bits ({bits}) and {t}{time_verb} the least "
+        f"simulated time ({time}): bits and time pull apart here, so the choice depends on "
+        "which is scarcer, the links' capacity or the time to an answer."
     ]
 
 
-def _lead(ordered: Sequence[TopologyRow], kind: str) -> str:
-    if len(ordered) < 2:
-        return ""
-    value = (lambda r: r.bits.mean) if kind == "bits" else (lambda r: r.time.mean)
-    first, second = value(ordered[0]), value(ordered[1])
-    if first <= 0:
+def _lead(
+    best: Sequence[TopologyRow],
+    done: Sequence[TopologyRow],
+    value: Callable[[TopologyRow], float],
+    kind: str,
+    several: bool,
+) -> str:
+    """Say how far ahead the best are of the runner-up (the first row not tied with them)."""
+    rest = sorted((r for r in done if r not in best), key=value)
+    first = value(best[0])
+    if not rest or first <= 0:
         return ""
     word = "fewer" if kind == "bits" else "less"
-    return f", {second / first:.1f}x {word} than the runner-up {ordered[1].topology}"
+    runner_up = _name(rest[0], several)
+    return f", {value(rest[0]) / first:.1f}x {word} than the runner-up {runner_up}"
 
 
 def _ordering(done: Sequence[TopologyRow], several: bool) -> list[str]:

@@ -13,19 +13,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from gossip_sim.quantities import time_axis
 from gossip_sim.trace import Trace
 
 __all__ = ["plot_error", "save_run_figure"]
 
 _AXES = {
     "bits": ("cumulative_bits", "bits sent (whole network)"),
-    "time": ("time_s", "simulated time (s)"),
+    "time": ("time_s", "simulated time"),  # its unit: see quantities.time_axis
     "round": ("round", "round"),
 }
 
 
 def plot_error(trace: Trace, x: str = "bits", ax: Any = None, label: str | None = None) -> Any:
-    """Plot the problem's error (log scale) against ``x``: ``"bits"``, ``"time"`` or ``"round"``."""
+    """Plot the problem's error (log scale) against ``x``: ``"bits"``, ``"time"`` or ``"round"``.
+
+    Time is shown in the unit its largest value reaches (s, ms or µs, as everywhere; see
+    :func:`~gossip_sim.quantities.time_axis`), and the axis label says which.
+
+    Examples
+    --------
+    >>> trace = gs.execute(gs.RunConfig(agents=4, dim=5, rounds=5, topology="ring"))
+    >>> plot_error(trace, x="time").get_xlabel()
+    'simulated time (µs)'
+    """
     import matplotlib.pyplot as plt
 
     if x not in _AXES:
@@ -38,6 +49,8 @@ def plot_error(trace: Trace, x: str = "bits", ax: Any = None, label: str | None 
     ax.plot(trace.column(column)[positive], error[positive], label=label)
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
+    if x == "time":
+        time_axis(ax, "x", xlabel)
     ax.set_ylabel(trace.error_name or "error")
     ax.grid(True, which="both", alpha=0.3)
     return ax

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gossip_sim.errors import RunBug
+from gossip_sim.output import OVERWRITE_HELP
+from gossip_sim.quantities import format_value
 from gossip_sim.scenarios.runner import default_out, find, plan, run, shipped
 from gossip_sim.scenarios.schema import load
 from gossip_sim.sweep import RunResult, run_sweep
@@ -75,13 +77,14 @@ def _show(argv: Sequence[str]) -> int:
     print(f"file: {scenario.path}; script: {scenario.script.name if scenario.script else '-'}")
     print(f"{len(runs)} runs:")
     for r in runs:
-        params = ", ".join(f"{k}={v}" for k, v in r.params.items())
+        params = ", ".join(f"{k}={format_value(v)}" for k, v in r.params.items())
         c = r.config
         compressor = used_settings(c.to_dict())["compressor"] or "its own messages"
         print(
             f"  {r.index:>3}  {params}\n"
             f"       {c.algorithm} on {c.topology} ({c.agents} agents, {c.links}), "
-            f"{c.problem} d={c.dim}, {compressor}, rounds<={c.rounds}, target {c.target}"
+            f"{c.problem} d={c.dim}, {compressor}, rounds<={c.rounds}, "
+            f"target {format_value(c.target)}"
         )
     return 0
 
@@ -96,6 +99,7 @@ def _run(argv: Sequence[str]) -> int:
         "--out", "-o", help="output folder (default: gossip-sim-results/NAME[-full])"
     )
     _where_flags(parser)
+    parser.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     args = parser.parse_args(argv)
     scenario = load(find(args.scenario), "full" if args.full else "fast")
@@ -113,6 +117,7 @@ def _run(argv: Sequence[str]) -> int:
         workers=args.workers,
         scheduler=args.scheduler,
         progress=not args.quiet and sys.stderr.isatty(),
+        overwrite=args.overwrite,
     )
     failed = output.results.failures
     print_failures(failed)
@@ -169,6 +174,7 @@ def sweep_parser(width: int | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--fresh", action="store_true", help="forget the runs kept in --out and run all again"
     )
+    parser.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     return parser
 
@@ -205,6 +211,7 @@ def sweep_command(argv: Sequence[str]) -> int:
             progress=not args.quiet and sys.stderr.isatty(),
             fresh=args.fresh,
             source={"scenario": str(scenario.path), "mode": scenario.mode},
+            overwrite=args.overwrite,
         )
     except KeyboardInterrupt:
         print(interrupted("sweep", out), file=sys.stderr)
@@ -244,5 +251,5 @@ def interrupted(command: str, out: Path, how: str = "interrupted") -> str:
 def print_failures(failed: Sequence[RunResult]) -> None:
     """One line on stderr per failed run: its number, parameters and error."""
     for r in failed:
-        params = ", ".join(f"{k}={v}" for k, v in r.params.items())
+        params = ", ".join(f"{k}={format_value(v)}" for k, v in r.params.items())
         print(f"gossip-sim: run {r.index} failed ({params}): {r.failure}", file=sys.stderr)

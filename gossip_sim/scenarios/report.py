@@ -23,6 +23,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gossip_sim.quantities import (  # format_number re-exported: scripts import it from here
+    format_number,
+    format_seconds,
+    format_value,
+)
 from gossip_sim.sweep.results import Results, RunResult
 
 __all__ = [
@@ -76,23 +81,6 @@ class Figures:
         return "\n\n".join(
             f"![{caption}]({name}.png)\n\n*{caption}*" for name, caption in self.saved
         )
-
-
-def format_number(value: Any) -> str:
-    """Return a number as a table shows it: integers with separators, floats with 3 digits.
-
-    Examples
-    --------
-    >>> format_number(1234567), format_number(0.000123), format_number(12.5), format_number(None)
-    ('1,234,567', '0.000123', '12.5', '-')
-    """
-    if value is None:
-        return "-"
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        return str(value)
-    if isinstance(value, int | np.integer) or (float(value).is_integer() and abs(value) < 1e15):
-        return f"{int(value):,}"
-    return f"{value:.3g}"
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -199,7 +187,8 @@ def generic_report(results: Results, figures: Figures) -> str:
     rows = []
     for key, group in results.groupby(*varied):
         label = ", ".join(
-            f"{v}" if k == "series" else f"{k}={v}" for k, v in zip(varied, key, strict=True)
+            f"{v}" if k == "series" else f"{k}={format_value(v)}"
+            for k, v in zip(varied, key, strict=True)
         )
         drawn = [r for r in group if r.rounds]
         if drawn:
@@ -213,7 +202,7 @@ def generic_report(results: Results, figures: Figures) -> str:
                 f"{len(reached)}/{len(group)}",
                 _mean(s.rounds for s in summaries),
                 _mean(s.total_bits for s in summaries),
-                _mean(s.simulated_time_s for s in summaries),
+                _seconds(_mean(s.simulated_time_s for s in summaries)),
                 _mean(s.final_error for s in summaries),
             ]
         )
@@ -225,8 +214,12 @@ def generic_report(results: Results, figures: Figures) -> str:
         axes[0].legend(fontsize="small")
     figures.save(fig, "error", "Error against bits sent and against rounds (band: seeds).")
     return markdown_table(
-        ["runs", "reached target", "rounds", "bits", "simulated time (s)", "final error"], rows
+        ["runs", "reached target", "rounds", "bits", "simulated time", "final error"], rows
     )
+
+
+def _seconds(value: float | None) -> str | None:
+    return None if value is None else format_seconds(value)
 
 
 def _mean(values: Any) -> float | None:

@@ -15,6 +15,7 @@ import importlib.util
 import json
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -23,6 +24,8 @@ from typing import Any
 from gossip_sim import __version__
 from gossip_sim._data import data_dir
 from gossip_sim.errors import ConfigError
+from gossip_sim.output import check_folder, other_files
+from gossip_sim.quantities import format_value
 from gossip_sim.scenarios.report import Figures, generic_report
 from gossip_sim.scenarios.schema import ScenarioFile, load
 from gossip_sim.sweep import PlannedRun, Results, expand, run_all
@@ -143,22 +146,34 @@ def default_out(scenario: ScenarioFile) -> Path:
 _ALWAYS = ("runs.csv", "rounds.csv", "summary.md", "scenario.toml", "resolved.json")
 
 
-def _prepare(out: Path) -> None:
-    """Empty an earlier scenario output in ``out``; refuse a folder that holds other things."""
-    if not out.exists():
-        out.mkdir(parents=True)
-        return
-    if not out.is_dir():
-        raise ConfigError(f"--out {out} is a file; give a folder")
-    record = out / "resolved.json"
-    if record.is_file():
-        for name in {*json.loads(record.read_text()).get("files", []), *_ALWAYS}:
+def _earlier_output(scenario: ScenarioFile) -> Callable[[Path], str | None]:
+    """Return the check of a folder: it may hold only this scenario's earlier output."""
+
+    def why(folder: Path) -> str | None:
+        record = folder / "resolved.json"
+        if not record.is_file():
+            return "resolved.json is missing"
+        try:
+            earlier = json.loads(record.read_text())
+        except (OSError, ValueError):
+            return "its resolved.json cannot be read"
+        if (earlier.get("name"), earlier.get("mode")) != (scenario.name, scenario.mode):
+            return f"it holds scenario {earlier.get('name')!r} in {earlier.get('mode')} mode"
+        return other_files(folder, {*earlier.get("files", []), *_ALWAYS})
+
+    return why
+
+
+def _prepare(out: Path, scenario: ScenarioFile, overwrite: bool) -> None:
+    """Refuse an ``out`` that cannot take the scenario's output, then empty its earlier one."""
+    mine = _earlier_output(scenario)
+    check_folder(out, "earlier output of this scenario", mine, overwrite=overwrite)
+    if out.is_dir() and any(out.iterdir()):
+        earlier = mine(out) is None  # this scenario's files: all of them go
+        names = json.loads((out / "resolved.json").read_text())["files"] if earlier else []
+        for name in {*names, *_ALWAYS}:
             (out / name).unlink(missing_ok=True)
-    elif any(out.iterdir()):
-        raise ConfigError(
-            f"--out {out} is not empty and holds no earlier scenario output; "
-            "give a new or empty folder"
-        )
+    out.mkdir(parents=True, exist_ok=True)
 
 
 def run(
@@ -169,19 +184,22 @@ def run(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = False,
+    overwrite: bool = False,
 ) -> ScenarioOutput:
     """Run a scenario (a file or a shipped name) and write its results; return what it wrote.
 
     Everything is checked before the first run: the file, the placeholders, the script and
     its settings. Runs that fail are reported in summary.md and ``runs.csv``; the others go on.
-    ``workers`` local processes run them, or the Dask cluster at ``scheduler``.
+    ``workers`` local processes run them, or the Dask cluster at ``scheduler``. ``out`` may
+    hold this scenario's earlier output (replaced); anything else there is refused unless
+    ``overwrite`` (see :mod:`gossip_sim.output`).
     """
     scenario = load(find(source), "full" if full else "fast")
     runs = plan(scenario)
     script = _script(scenario)
     settings = report_settings(scenario, script)
     directory = Path(out) if out is not None else default_out(scenario)
-    _prepare(directory)
+    _prepare(directory, scenario, overwrite)
     record = directory / "resolved.json"  # first: marks the folder as a scenario output
     record.write_text(json.dumps(_resolved(scenario, runs, settings, []), indent=2) + "\n")
     results = Results.of(
@@ -254,4 +272,4 @@ def _summary(scenario: ScenarioFile, results: Results, figures: Figures, body: s
 
 
 def _params(params: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in params.items())
+    return ", ".join(f"{k}={format_value(v)}" for k, v in params.items())

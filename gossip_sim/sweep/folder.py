@@ -36,16 +36,30 @@ from pathlib import Path
 from typing import Any
 
 from gossip_sim import __version__
-from gossip_sim.errors import ConfigError
+from gossip_sim.output import check_folder, other_files
 from gossip_sim.sweep.local import run_all
 from gossip_sim.sweep.outcome import RunOutcome
 from gossip_sim.sweep.plan import PlannedRun, config_digest
 from gossip_sim.sweep.results import Results, RunResult
 
-__all__ = ["MANIFEST", "SweepFolder", "SweepOutput", "run_sweep"]
+__all__ = ["MANIFEST", "OWN_FILES", "SweepFolder", "SweepOutput", "run_sweep"]
 
 #: The file that marks a folder as a sweep's output.
 MANIFEST = "sweep.json"
+
+#: What a sweep's folder may hold: the sweep's files and a comparison's report.
+OWN_FILES = (
+    MANIFEST,
+    "runs",
+    "runs.csv",
+    "rounds.csv",
+    "runs.parquet",
+    "rounds.parquet",
+    "compare.csv",
+    "report.html",
+    "report.md",
+    "figures",
+)
 
 
 class SweepFolder:
@@ -57,28 +71,21 @@ class SweepFolder:
         runs: Sequence[PlannedRun],
         source: dict[str, Any] | None = None,
         fresh: bool = False,
+        overwrite: bool = False,
     ) -> None:
         self.directory = Path(directory)
         self.runs_dir = self.directory / "runs"
         self.plan, self.source = list(runs), dict(source or {})
-        if self.directory.exists() and not self.directory.is_dir():
-            raise ConfigError(f"--out {self.directory} is a file; give a folder")
-        manifest = self.directory / MANIFEST
-        if self.directory.is_dir() and any(self.directory.iterdir()) and not manifest.is_file():
-            raise ConfigError(
-                f"--out {self.directory} is not empty and holds no sweep ({MANIFEST} is "
-                "missing); give a new or empty folder"
-            )
-        if manifest.is_file():
-            self._refuse_another(json.loads(manifest.read_text()))
+        check_folder(self.directory, "sweep", self._earlier, overwrite=overwrite)
         if fresh and self.runs_dir.is_dir():
             shutil.rmtree(self.runs_dir)
         self._planned = False  # the folder is written only once a run has something to keep
 
-    def _refuse_another(self, earlier: dict[str, Any]) -> None:
-        """Refuse a folder that holds another kind of sweep (a compare's, another scenario's).
+    def _earlier(self, folder: Path) -> str | None:
+        """Say why ``folder`` is not this kind of sweep's (None if it is).
 
-        The same scenario with other values is fine: its new runs are added to the folder.
+        The same scenario (or a comparison) with other values is fine: its new runs are added
+        to the folder. Another kind of sweep's folder, or files of the user's, are not.
         """
 
         def what(source: dict[str, Any]) -> str:
@@ -87,12 +94,17 @@ class SweepFolder:
             name = Path(str(source.get("scenario", ""))).stem
             return f"a sweep of scenario {name!r}" if name else "a sweep"
 
+        manifest = folder / MANIFEST
+        if not manifest.is_file():
+            return f"{MANIFEST} is missing"
+        try:
+            earlier = json.loads(manifest.read_text())
+        except (OSError, ValueError):
+            return f"its {MANIFEST} cannot be read"
         before, now = what(earlier), what(self.source)
         if before != now:
-            raise ConfigError(
-                f"--out {self.directory} holds {before}, not {now}: its tables would be "
-                "replaced by this one's; give another --out"
-            )
+            return f"it holds {before}, not {now}: its tables would be replaced by this one's"
+        return other_files(folder, OWN_FILES)
 
     def _path(self, run: PlannedRun) -> Path:
         return self.runs_dir / f"{config_digest(run.config)}.json"
@@ -161,15 +173,17 @@ def run_sweep(
     progress: bool = False,
     fresh: bool = False,
     source: dict[str, Any] | None = None,
+    overwrite: bool = False,
 ) -> SweepOutput:
     """Run the runs not already finished in ``out``, then write the tables of all of them.
 
     ``workers`` and ``scheduler`` choose where runs go (see :func:`~gossip_sim.sweep.run_all`);
-    ``fresh=True`` forgets the runs kept from earlier and runs everything. Each run is saved as
+    ``fresh=True`` forgets the runs kept from earlier and runs everything; ``overwrite=True``
+    accepts an ``out`` that holds other files (see :mod:`gossip_sim.output`). Each run is saved as
     it finishes, so an interrupted sweep loses only the runs under way; nothing is written
     before the first run finishes (a cluster that cannot be reached leaves no folder behind).
     """
-    folder = SweepFolder(out, runs, source, fresh=fresh)
+    folder = SweepFolder(out, runs, source, fresh=fresh, overwrite=overwrite)
     kept = {run.index: folder.finished(run) for run in runs}
     todo = [run for run in runs if kept[run.index] is None]
     done: dict[int, RunResult] = {}

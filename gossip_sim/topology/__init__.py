@@ -193,17 +193,9 @@ def _unknown(text: str, name: str) -> ConfigError:
 
 
 def _span(values: list[float], show: Callable[[float], str]) -> str:
-    if not values:
-        return "none (no links)"
-    low, high = min(values), max(values)
-    return show(low) if low == high else f"{show(low)}–{show(high)}"
+    from gossip_sim.quantities import format_range
 
-
-def _rate(bits: float) -> str:
-    for unit, scale in (("Gb/s", 1e9), ("Mb/s", 1e6), ("kb/s", 1e3)):
-        if bits >= scale:
-            return f"{bits / scale:.4g} {unit}"
-    return f"{bits:.4g} b/s"
+    return format_range(min(values), max(values), show) if values else "none (no links)"
 
 
 def describe(graph: nx.Graph) -> dict[str, object]:
@@ -217,7 +209,7 @@ def describe(graph: nx.Graph) -> dict[str, object]:
     Returns
     -------
     dict
-        ``name``, ``agents``, ``edges``, ``degree`` (``"min–max"``), ``diameter`` (hops; 0 for
+        ``name``, ``agents``, ``edges``, ``degree`` (``"min to max"``), ``diameter`` (hops; 0 for
         one agent), ``latency`` and ``bandwidth`` ranges, ``link profile``, and
         ``coordinator`` / ``source`` when the graph has them.
 
@@ -225,8 +217,10 @@ def describe(graph: nx.Graph) -> dict[str, object]:
     --------
     >>> facts = gs.topology.describe(gs.topology.build("ring", 6, links="lan"))
     >>> facts["agents"], facts["edges"], facts["degree"], facts["diameter"], facts["latency"]
-    (6, 6, '2', 3, '0.5 ms')
+    (6, 6, '2', 3, '500 µs')
     """
+    from gossip_sim.quantities import format_rate, format_seconds
+
     degrees = [d for _, d in graph.degree]
     if graph.number_of_nodes() <= 1:
         diameter: object = 0
@@ -242,10 +236,11 @@ def describe(graph: nx.Graph) -> dict[str, object]:
         "degree": _span([float(d) for d in degrees], lambda d: f"{d:g}"),
         "diameter": diameter,
         "latency": _span(
-            [float(d["latency"]) for *_, d in edges if "latency" in d],
-            lambda s: f"{s * 1e3:.4g} ms",
+            [float(d["latency"]) for *_, d in edges if "latency" in d], format_seconds
         ),
-        "bandwidth": _span([float(d["bandwidth"]) for *_, d in edges if "bandwidth" in d], _rate),
+        "bandwidth": _span(
+            [float(d["bandwidth"]) for *_, d in edges if "bandwidth" in d], format_rate
+        ),
         "link profile": graph.graph.get("links", "none"),
     }
     if graph.graph.get("coordinator") is not None:
