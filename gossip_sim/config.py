@@ -64,7 +64,9 @@ class RunConfig:
                 close = difflib.get_close_matches(key, list(fields), n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise ConfigError(f"unknown setting {key!r}; valid: {', '.join(fields)}{hint}")
-        values = {key: _check_type(key, value, fields[key].type) for key, value in data.items()}
+        values = {
+            key: _check_type(key, value, str(fields[key].type)) for key, value in data.items()
+        }
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:

@@ -177,7 +177,8 @@ class Network:
         self.records: list[MessageRecord] | None = [] if record_messages else None
         n = graph.number_of_nodes()
         self.link_index: dict[tuple[int, int], int] = {}
-        latency, bandwidth = [], []
+        latency: list[float] = []
+        bandwidth: list[float | None] = []
         for u, v, data in graph.edges(data=True):
             for a, b in ((u, v), (v, u)):
                 self.link_index[(a, b)] = len(latency)

@@ -177,7 +177,12 @@ def _winners(
 def _lead(ordered: Sequence[TopologyRow], kind: str) -> str:
     if len(ordered) < 2:
         return ""
-    value = (lambda r: r.bits.mean) if kind == "bits" else (lambda r: r.time.mean)
+
+    def value(r: TopologyRow) -> float:
+        stat = r.bits if kind == "bits" else r.time
+        assert stat is not None, "only rows that reached the target are ranked"
+        return stat.mean
+
     first, second = value(ordered[0]), value(ordered[1])
     if first <= 0:
         return ""

@@ -21,11 +21,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from gossip_sim.cli.sweeping import interrupted, print_failures, where_flags
 from gossip_sim.scenarios.runner import default_out, find, plan, run, shipped
 from gossip_sim.scenarios.schema import load
-from gossip_sim.sweep import RunResult, run_sweep
+from gossip_sim.sweep import run_sweep
 
-__all__ = ["interrupted", "print_failures", "scenario_command", "sweep_command", "sweep_parser"]
+__all__ = ["scenario_command", "sweep_command", "sweep_parser"]
 
 USAGE = (
     "gossip-sim scenario list | show NAME_OR_FILE [--full] | "
@@ -92,7 +93,7 @@ def _run(argv: Sequence[str]) -> int:
     parser.add_argument(
         "--out", "-o", help="output folder (default: gossip-sim-results/NAME[-full])"
     )
-    _where_flags(parser)
+    where_flags(parser)
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     args = parser.parse_args(argv)
     scenario = load(find(args.scenario), "full" if args.full else "fast")
@@ -126,19 +127,6 @@ def _run(argv: Sequence[str]) -> int:
     return 1 if failed else 0
 
 
-def _where_flags(parser: argparse.ArgumentParser) -> None:
-    """Add ``--workers`` and ``--scheduler``: where the runs go."""
-    parser.add_argument(
-        "--workers", type=int, help="local processes running the runs (default: the cores)"
-    )
-    parser.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="run on this Dask distributed cluster instead of local processes "
-        "(pip install 'gossip-sim[dask]'; every worker needs gossip-sim too)",
-    )
-
-
 SWEEP_USAGE = (
     "gossip-sim sweep NAME_OR_FILE [--full] [--out DIR] [--workers N | --scheduler "
     "tcp://HOST:PORT] [--fresh] [--quiet]"
@@ -162,7 +150,7 @@ def sweep_parser(width: int | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", "-o", help="output folder (default: gossip-sim-results/NAME-sweep)"
     )
-    _where_flags(parser)
+    where_flags(parser)
     parser.add_argument(
         "--fresh", action="store_true", help="forget the runs kept in --out and run all again"
     )
@@ -216,21 +204,3 @@ def sweep_command(argv: Sequence[str]) -> int:
             f"tables    {tables}\nfolder    {output.directory.resolve()}"
         )
     return 1 if failed else 0
-
-
-def interrupted(command: str, out: Path) -> str:
-    """Return what an interrupted sweep or comparison says: what it kept, how to go on."""
-    kept = len(list((out / "runs").glob("*.json"))) if (out / "runs").is_dir() else 0
-    if not kept:
-        return f"gossip-sim {command}: interrupted before any run finished; nothing was kept"
-    return (
-        f"gossip-sim {command}: interrupted; {kept} finished run(s) are kept in {out}; "
-        "run the same command again to resume"
-    )
-
-
-def print_failures(failed: Sequence[RunResult]) -> None:
-    """One line on stderr per failed run: its number, parameters and error."""
-    for r in failed:
-        params = ", ".join(f"{k}={v}" for k, v in r.params.items())
-        print(f"gossip-sim: run {r.index} failed ({params}): {r.failure}", file=sys.stderr)

@@ -90,7 +90,9 @@ def format_number(value: Any) -> str:
         return "-"
     if isinstance(value, bool) or not isinstance(value, int | float | np.number):
         return str(value)
-    if isinstance(value, int | np.integer) or (float(value).is_integer() and abs(value) < 1e15):
+    if isinstance(value, int | np.integer) or (
+        float(value).is_integer() and abs(float(value)) < 1e15
+    ):
         return f"{int(value):,}"
     return f"{value:.3g}"
 

@@ -154,6 +154,6 @@ def cluster_outcomes(runs: Sequence[PlannedRun], scheduler: str) -> Iterator[Run
 def _outcome(future: Any, run: PlannedRun) -> RunOutcome:
     """Return the run's outcome; a task the cluster lost (its worker died) is a failed run."""
     try:
-        return future.result()  # type: ignore[no-any-return]
+        return future.result()
     except Exception as exc:  # run_one returns failures itself: this is the cluster's
         return RunOutcome(run, None, f"{type(exc).__name__} on the Dask cluster: {exc}")

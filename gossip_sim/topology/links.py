@@ -108,7 +108,9 @@ class LinkProfile:
             _check_rate(self.nic_egress, f"nic_egress of link profile {self.name!r}")
 
 
-def _profile(name: str, latency: float, bandwidth: float, description: str, source: str):
+def _profile(
+    name: str, latency: float, bandwidth: float, description: str, source: str
+) -> LinkProfile:
     return LinkProfile(name, latency, bandwidth, bandwidth, description, source)
 
 
