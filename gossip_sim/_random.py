@@ -38,22 +38,37 @@ PURPOSES: dict[str, int] = {
 def as_seed(seed: SeedLike) -> int:
     """Return the run's integer seed, drawing a fresh one from the OS when ``seed`` is None.
 
-    The drawn seed is meant to be written into the trace so the run can be repeated.
+    The drawn seed is meant to be written into the trace so the run can be repeated. A
+    :class:`numpy.random.SeedSequence` made from one integer gives that integer; any other
+    (entropy given as several integers, or a spawned child) gives a 63-bit integer drawn from
+    its state, so different sequences give different seeds and the same one the same seed.
 
     Examples
     --------
     >>> gs._random.as_seed(42)
     42
+    >>> gs._random.as_seed(np.random.SeedSequence(42))
+    42
+    >>> gs._random.as_seed(np.random.SeedSequence([1, 2])) == gs._random.as_seed(
+    ...     np.random.SeedSequence([1, 2]))
+    True
     >>> isinstance(gs._random.as_seed(None), int)
     True
     """
     if seed is None:
-        return int(np.random.SeedSequence().entropy % (2**63))
+        return _from_sequence(np.random.SeedSequence())
     if isinstance(seed, np.random.SeedSequence):
-        return int(seed.entropy) % (2**63)
+        return _from_sequence(seed)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ConfigError(f"seed={seed!r} is not valid; give a non-negative integer")
     return int(seed)
+
+
+def _from_sequence(sequence: np.random.SeedSequence) -> int:
+    entropy = sequence.entropy
+    if isinstance(entropy, (int, np.integer)) and not sequence.spawn_key:
+        return int(entropy) % (2**63)
+    return int(sequence.generate_state(1, np.uint64)[0]) >> 1
 
 
 def stream(seed: SeedLike, purpose: str, agent: int = 0) -> np.random.Generator:

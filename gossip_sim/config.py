@@ -33,6 +33,7 @@ import importlib
 import json
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -189,7 +190,7 @@ def _algorithm_names(**facts: Any) -> str:
 
 
 #: Name lists a help text may quote as ``{key}``, read from the registries when help is shown.
-_NAME_LISTS = {
+_NAME_LISTS: dict[str, Callable[[], str]] = {
     "coordinators": lambda: _algorithm_names(coordinator=True),
     "compressor_users": lambda: _algorithm_names(takes="compressor"),
 }

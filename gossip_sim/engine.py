@@ -124,7 +124,7 @@ class _Round:
         self.phases = [_Phase(ex, n_agents) for ex in result.exchanges]
         flops = result.compute
         self.compute = [
-            model.duration(None if flops is None else float(f))
+            model.duration(None if f is None else float(f))
             for f in (flops if flops is not None else [None] * n_agents)
         ]
         self.finish = np.zeros(n_agents)

@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -48,6 +48,7 @@ import simpy
 
 from gossip_sim._typing import SimTime
 from gossip_sim.errors import ConfigError
+from gossip_sim.trace import MessageRecord
 
 __all__ = ["FifoServer", "Message", "MessageRecord", "Network"]
 
@@ -66,20 +67,6 @@ class Message:
     round: int = 0
     phase: int = 0
     tag: Any = None
-
-
-class MessageRecord(NamedTuple):
-    """What happened to one message (times in simulated seconds)."""
-
-    round: int
-    phase: int
-    src: int
-    dst: int
-    nbits: int
-    t_sent: SimTime
-    t_start: SimTime
-    t_departed: SimTime
-    t_arrived: SimTime
 
 
 class FifoServer:
@@ -190,7 +177,8 @@ class Network:
         self.records: list[MessageRecord] | None = [] if record_messages else None
         n = graph.number_of_nodes()
         self.link_index: dict[tuple[int, int], int] = {}
-        latency, bandwidth = [], []
+        latency: list[float] = []
+        bandwidth: list[float | None] = []
         for u, v, data in graph.edges(data=True):
             for a, b in ((u, v), (v, u)):
                 self.link_index[(a, b)] = len(latency)

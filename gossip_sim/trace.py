@@ -2,7 +2,7 @@
 
 A :class:`Trace` holds one :class:`RoundRecord` per round (round 0 is the start, before any
 message), the bits each agent sent and the time it finished each round, per-link totals, and
-optionally every message's :class:`~gossip_sim.network.MessageRecord`. :meth:`Trace.write`
+optionally every message's :class:`MessageRecord`. :meth:`Trace.write`
 produces files pandas reads directly (``pd.read_csv(dir / "rounds.csv")``):
 
 ==================  ======================================================================
@@ -33,10 +33,33 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from gossip_sim.network import MessageRecord
+from gossip_sim._typing import SimTime
 from gossip_sim.summary import AlgorithmFacts, BoundFacts, Ending, NetworkFacts, Status, Summary
 
-__all__ = ["ROUND_FIELDS", "RoundRecord", "Trace", "jsonable"]
+__all__ = ["ROUND_FIELDS", "MessageRecord", "RoundRecord", "Trace", "jsonable"]
+
+
+class MessageRecord(NamedTuple):
+    """What happened to one message (times in simulated seconds).
+
+    Defined here, beside the other records, so that reading a trace never loads SimPy;
+    :mod:`gossip_sim.network` creates these records.
+
+    Examples
+    --------
+    >>> MessageRecord(1, 0, 0, 1, 64, 0.0, 0.0, 0.5, 1.5).t_arrived
+    1.5
+    """
+
+    round: int
+    phase: int
+    src: int
+    dst: int
+    nbits: int
+    t_sent: SimTime
+    t_start: SimTime
+    t_departed: SimTime
+    t_arrived: SimTime
 
 
 class RoundRecord(NamedTuple):

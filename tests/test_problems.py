@@ -311,6 +311,13 @@ def test_pyramidal_refuses_a_narrow_wide_layer():
         create("pyramidal-nn:samples=4", n_agents=3, dim=5)
 
 
+def test_pyramidal_refuses_a_boolean_for_its_layers():
+    from gossip_sim.problems.pyramidal import parse_layers
+
+    with pytest.raises(ConfigError, match=r"pyramidal-nn: layers = True is not valid; give widths"):
+        parse_layers(True)
+
+
 @pytest.mark.parametrize("layers", ["8x16", "4x0", "wide"])
 def test_pyramidal_refuses_layers_that_are_not_a_pyramid(layers):
     with pytest.raises(ConfigError, match="pyramidal-nn: layers"):

@@ -104,7 +104,7 @@ class Coordinator:
             and graph.number_of_edges() == k - 1
             and graph.degree[hub] == k - 1
         )
-        if not is_star:
+        if not is_star or hub is None:
             raise ConfigError(
                 f"{algorithm} is a coordinator algorithm: it needs a star topology whose hub is "
                 f"the coordinator (give --topology star), not a graph with {k} nodes and "

@@ -121,5 +121,5 @@ class Sketch:
 
     def gain(self) -> float:
         """Return the largest ‖B̃‖₂² over the wide blocks (1 if there are none)."""
-        norms = [np.linalg.norm(m, 2) ** 2 for m in self.matrices if m is not None]
+        norms = [float(np.linalg.norm(m, 2)) ** 2 for m in self.matrices if m is not None]
         return float(max([1.0, *norms]))

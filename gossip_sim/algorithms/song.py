@@ -192,6 +192,13 @@ class _SketchedStep:
         """``"linear:h=H + "`` when gradients are sketched, else empty."""
         return f"linear:h={self.sketch.h} + " if self.sketch.h else ""
 
+    @property
+    def kappa_z(self) -> float | None:
+        """Z's condition number z_max / z_min, or None when Z's spectrum is unknown."""
+        if self.z_max is None or not self.z_min:
+            return None
+        return self.z_max / self.z_min
+
     def decay(self, problem: OptimisationProblem) -> float:
         """ρ of the radius schedule: the contraction the step gives (see the module doc)."""
         if self.z_min is not None and self.z_min > 0:
@@ -251,12 +258,10 @@ class SongServer:
     def _resolve_decay(self) -> float:
         if self.decay == "auto":
             return self.plan.decay(self.problem)
-        number = isinstance(self.decay, (int, float)) and not isinstance(self.decay, bool)
-        if not (number and 0 < self.decay <= 1):
-            raise ConfigError(
-                f"{self.name}: decay={self.decay!r} is not valid; give 0 < decay <= 1"
-            )
-        return float(self.decay)
+        decay = self.decay
+        if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 < decay <= 1:
+            raise ConfigError(f"{self.name}: decay={decay!r} is not valid; give 0 < decay <= 1")
+        return float(decay)
 
     @property
     def values0(self) -> Stack:
@@ -317,7 +322,7 @@ class SongServer:
             "step": self.plan.eta,
             "r0": self.radius0,
             "decay": self.rho,
-            "kappa_Z": None if not self.plan.z_min else self.plan.z_max / self.plan.z_min,
+            "kappa_Z": self.plan.kappa_z,
             "saturated": self.saturated,
         }
 
@@ -387,7 +392,7 @@ class SongDecentralized:
             "gamma": self.channel.gamma,
             "omega": self.channel.omega,
             "gossip_rounds": self.rule,
-            "kappa_Z": None if not self.plan.z_min else self.plan.z_max / self.plan.z_min,
+            "kappa_Z": self.plan.kappa_z,
         }
 
 

@@ -247,7 +247,9 @@ def gamma_decode(bits: Bits, count: int) -> tuple[NDArray[np.int64], int]:
     return (np.int64(1) << length) + low, prefix_bits + total
 
 
-def rng_rows(rng: np.random.Generator | Sequence[np.random.Generator], shape: tuple[int, int]):
+def rng_rows(
+    rng: np.random.Generator | Sequence[np.random.Generator], shape: tuple[int, int]
+) -> NDArray[np.float64]:
     """Draw uniforms of ``shape`` from one generator, or one row per generator from a list.
 
     Examples

@@ -53,17 +53,17 @@ def quant(c: Stack, p: Stack, r: float, b: int) -> Stack:
     return _grid_values(_grid_index(c, p, r, b), p, r, b)
 
 
-def _delta(r: float, b: int) -> float:
+def _delta(r: float | Stack, b: int) -> float | Stack:
     return r / (2**b - 1)
 
 
-def _grid_index(c: Stack, p: Stack, r: float, b: int) -> np.ndarray:
+def _grid_index(c: Stack, p: Stack, r: float | Stack, b: int) -> np.ndarray:
     delta = _delta(r, b)
     index = np.floor((np.asarray(c) - p + r + delta) / (2 * delta))
     return np.clip(index, 0, 2**b - 1).astype(np.int64)
 
 
-def _grid_values(index: np.ndarray, p: Stack, r: float, b: int) -> Stack:
+def _grid_values(index: np.ndarray, p: Stack, r: float | Stack, b: int) -> Stack:
     return p - r + 2 * _delta(r, b) * index
 
 
@@ -83,7 +83,7 @@ class Grid:
     @property
     def resolution(self) -> float:
         """Lemma 4.1's worst-case error r / (2^b − 1) inside the box."""
-        return _delta(self.r, self.b)
+        return float(_delta(self.r, self.b))
 
     def omega(self, dim: int) -> float:
         """Return 0: the grid is not a contraction of x; it needs a moving centre."""

@@ -20,7 +20,11 @@ from gossip_sim.errors import ConfigError
 
 __all__ = ["Identity"]
 
-_DTYPES = {64: np.dtype("<f8"), 32: np.dtype("<f4"), 16: np.dtype("<f2")}
+_DTYPES: dict[int, np.dtype[np.floating[Any]]] = {
+    64: np.dtype("<f8"),
+    32: np.dtype("<f4"),
+    16: np.dtype("<f2"),
+}
 
 
 @dataclass(frozen=True)

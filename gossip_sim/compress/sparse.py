@@ -39,7 +39,7 @@ __all__ = ["RandK", "RandKState", "TopK", "entries_kept"]
 _FLOATS = {64: ">f8", 32: ">f4", 16: ">f2"}
 
 
-def entries_kept(k: float, dim: int, who: str = "k") -> int:
+def entries_kept(k: int | float, dim: int, who: str = "k") -> int:
     """Return how many of ``dim`` entries ``k`` (a count, or a fraction in (0, 1]) keeps.
 
     Examples

@@ -63,7 +63,7 @@ def coordinator_demo(
     """
     import matplotlib.pyplot as plt
 
-    common = {
+    common: dict[str, Any] = {
         "problem": "least-squares:samples=4",
         "dim": dim,
         "links": links,
@@ -80,12 +80,12 @@ def coordinator_demo(
     )
     fig = plt.figure(figsize=(12, 7.2), constrained_layout=True)
     grid = fig.add_gridspec(2, 2, height_ratios=[1.6, 1])
-    for column, (rec, title, centre) in enumerate(
+    for column, (rec, label, centre) in enumerate(
         ((star, "star: parameter server (hub holds no data)", hub), (ring, "ring: DGD", None))
     ):
         ax = fig.add_subplot(grid[0, column])
         _gantt(ax, rec, horizon, centre)
-        ax.set_title(f"{title}: NIC busy periods (colour: round)", fontsize=10)
+        ax.set_title(f"{label}: NIC busy periods (colour: round)", fontsize=10)
     queue_ax = fig.add_subplot(grid[1, 0])
     times = np.linspace(0.0, horizon, 400)
     hub_queue = star.queued(hub, times)

@@ -56,7 +56,7 @@ class Recording:
         graph = build_topology(
             config.topology, agents_for(config), links=config.links, seed=config.seed
         )
-        pos = {n: tuple(map(float, p)) for n, p in graph_layout(graph).items()}
+        pos = graph_layout(graph)
         rows = len(trace.rounds)
         records = trace.messages or []
         fields = ("src", "dst", "nbits", "t_sent", "t_start", "t_departed", "t_arrived", "round")

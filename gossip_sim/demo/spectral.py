@@ -56,7 +56,7 @@ def spectral_gap_demo(
     import matplotlib.pyplot as plt
     from matplotlib.colors import Normalize
 
-    algorithm = (
+    algorithm: dict[str, Any] = (
         {"algorithm": "choco-gossip", "compressor": compressor}
         if compressor
         else {"algorithm": "exact-gossip"}

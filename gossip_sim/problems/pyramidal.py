@@ -32,6 +32,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -55,6 +56,7 @@ from gossip_sim.problems.datasets import load_table, sort_by_target, standardise
 __all__ = ["PyramidalNetwork", "activation", "parse_layers", "pyramidal_nn"]
 
 Weights = list[NDArray[np.float64]]
+Role = Literal["frozen", "wide", "plain"]
 
 
 def activation(x: NDArray[np.float64], nu: float) -> NDArray[np.float64]:
@@ -92,7 +94,11 @@ def parse_layers(layers: str | int | Sequence[int]) -> tuple[int, ...]:
                 f"pyramidal-nn: layers = {layers!r} is not valid; give widths like '16x8'"
             )
         widths = [int(p) for p in parts]
-    elif isinstance(layers, (int, np.integer)) and not isinstance(layers, bool):
+    elif isinstance(layers, bool):
+        raise ConfigError(
+            f"pyramidal-nn: layers = {layers!r} is not valid; give widths like '16x8'"
+        )
+    elif isinstance(layers, (int, np.integer)):
         widths = [int(layers)]
     else:
         widths = [int(w) for w in layers]
@@ -192,7 +198,7 @@ class PyramidalNetwork:
             )
         blocks, start = [], 0
         for layer, (rows, cols) in enumerate(pairwise(widths), start=1):
-            role = "frozen" if layer == 1 else "wide" if layer == 2 else "plain"
+            role: Role = "frozen" if layer == 1 else "wide" if layer == 2 else "plain"
             blocks.append(Block(f"W{layer}", rows, cols, role, start))
             start += rows * cols
         rng = stream(self.seed, "init", 0)

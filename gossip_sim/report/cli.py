@@ -15,11 +15,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from gossip_sim.cli.sweeping import interrupted, print_failures
 from gossip_sim.config import RunConfig
 from gossip_sim.errors import ConfigError, RunBug
 from gossip_sim.output import OVERWRITE_HELP
 from gossip_sim.report.compare import CompareOutput, Comparison, compare
-from gossip_sim.scenarios.cli import interrupted, print_failures
 
 __all__ = ["compare_command", "compare_parser", "split_specs"]
 
@@ -57,7 +57,7 @@ def _agents(text: str) -> list[int]:
 def compare_parser(width: int | None = None) -> argparse.ArgumentParser:
     """Return the parser of ``gossip-sim compare`` (``width``: the help text's line width)."""
     from gossip_sim.cli.parsing import gamma_value, subcommand_parser
-    from gossip_sim.scenarios.cli import _where_flags
+    from gossip_sim.cli.sweeping import where_flags
 
     parser = subcommand_parser(
         "gossip-sim compare",
@@ -95,7 +95,7 @@ def compare_parser(width: int | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", "-o", help="output folder (default: gossip-sim-results/compare-ID)"
     )
-    _where_flags(parser)
+    where_flags(parser)
     parser.add_argument("--fresh", action="store_true", help="rerun every run kept in --out")
     parser.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")

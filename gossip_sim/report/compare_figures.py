@@ -56,9 +56,9 @@ def _label(row: TopologyRow, several: bool) -> str:
 
 def _style(rows: Sequence[TopologyRow]) -> dict[tuple[str, str], dict[str, Any]]:
     """One colour per topology, one marker per compressor, the same in every figure."""
-    import matplotlib.pyplot as plt
+    import matplotlib
 
-    colours = plt.get_cmap("tab10").colors
+    colours = matplotlib.color_sequences["tab10"]
     names = list(dict.fromkeys(r.topology for r in rows))
     compressors = list(dict.fromkeys(r.compressor for r in rows))
     return {
@@ -148,12 +148,14 @@ def _tradeoff_figure(rows: Sequence[TopologyRow], c: Comparison, path: Path) -> 
     done = [r for r in rows if r.reached == r.seeds and r.bits and r.time]
     sized = len({r.agents for r in done}) > 1
     for r in done:
+        if r.bits is None or r.time is None:  # `done` holds only rows with both
+            continue
         style = styles[(r.topology, r.compressor)]
         ax.errorbar(
             r.bits.mean,
             r.time.mean,
             xerr=r.bits.std,
-            yerr=r.time.std,  # type: ignore[union-attr]
+            yerr=r.time.std,
             fmt=style["marker"],
             color=style["color"],
             label=f"{_label(r, several)} (K={r.agents})",
@@ -161,7 +163,7 @@ def _tradeoff_figure(rows: Sequence[TopologyRow], c: Comparison, path: Path) -> 
         ax.annotate(
             _label(r, several) + (f", K={r.agents}" if sized else ""),
             (r.bits.mean, r.time.mean),
-            textcoords="offset points",  # type: ignore[union-attr]
+            textcoords="offset points",
             xytext=(5, 4),
             fontsize="small",
             color=style["color"],

@@ -37,11 +37,13 @@ def graph_layout(graph: nx.Graph, seed: int = 0) -> dict[int, tuple[float, float
     if len(graph) and all("longitude" in d and "latitude" in d for _, d in nodes):
         return {n: (float(d["longitude"]), float(d["latitude"])) for n, d in nodes}
     if len(graph) and all("pos" in d for _, d in nodes):
-        return {n: tuple(map(float, d["pos"]))[:2] for n, d in nodes}
+        return {n: (float(d["pos"][0]), float(d["pos"][1])) for n, d in nodes}
     name = str(graph.graph.get("name", "")).split(":")[0]
     if name in TOPOLOGIES and TOPOLOGIES.entry(name).facts["layout"] == "circle":
-        return nx.circular_layout(graph)
-    return nx.spring_layout(graph, seed=seed)
+        layout = nx.circular_layout(graph)
+    else:
+        layout = nx.spring_layout(graph, seed=seed)
+    return {n: (float(x), float(y)) for n, (x, y) in layout.items()}
 
 
 def _wrap_around(edges: list[tuple[Any, Any]], pos: dict[Any, Any]) -> list[bool]:
@@ -89,6 +91,7 @@ def draw_graph(
         weights = np.array([abs(W[u, v]) for u, v in edges])
         widths = np.maximum(12.0 * weights, 0.3)  # the same scale in every drawing: comparable
     wrap = _wrap_around(edges, pos)
+    arc: dict[str, Any] = {"arrows": True, "arrowstyle": "-", "connectionstyle": "arc3,rad=0.3"}
     for curved in (False, True):
         chosen = [i for i in range(len(edges)) if wrap[i] == curved]
         if not chosen:
@@ -100,11 +103,7 @@ def draw_graph(
             ax=ax,
             width=widths[chosen],
             edge_color="#888888",
-            **(
-                {"arrows": True, "arrowstyle": "-", "connectionstyle": "arc3,rad=0.3"}
-                if curved
-                else {}
-            ),
+            **(arc if curved else {}),
         )
     hub = graph.graph.get("coordinator")
     agents = [n for n in graph.nodes if n != hub]

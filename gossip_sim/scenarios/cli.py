@@ -21,15 +21,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from gossip_sim.cli.sweeping import interrupted, print_failures, where_flags
 from gossip_sim.errors import RunBug
 from gossip_sim.output import OVERWRITE_HELP
 from gossip_sim.quantities import format_value
 from gossip_sim.scenarios.runner import default_out, find, plan, run, shipped
 from gossip_sim.scenarios.schema import load
-from gossip_sim.sweep import RunResult, run_sweep
+from gossip_sim.sweep import run_sweep
 from gossip_sim.sweep.results import used_settings
 
-__all__ = ["interrupted", "print_failures", "scenario_command", "sweep_command", "sweep_parser"]
+__all__ = ["scenario_command", "sweep_command", "sweep_parser"]
 
 USAGE = (
     "gossip-sim scenario list | show NAME_OR_FILE [--full] | "
@@ -98,7 +99,7 @@ def _run(argv: Sequence[str]) -> int:
     parser.add_argument(
         "--out", "-o", help="output folder (default: gossip-sim-results/NAME[-full])"
     )
-    _where_flags(parser)
+    where_flags(parser)
     parser.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     args = parser.parse_args(argv)
@@ -134,19 +135,6 @@ def _run(argv: Sequence[str]) -> int:
     return 1 if failed else 0
 
 
-def _where_flags(parser: argparse.ArgumentParser) -> None:
-    """Add ``--workers`` and ``--scheduler``: where the runs go."""
-    parser.add_argument(
-        "--workers", type=int, help="local processes running the runs (default: the cores)"
-    )
-    parser.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="run on this Dask distributed cluster instead of local processes "
-        "(pip install 'gossip-sim[dask]'; every worker needs gossip-sim too)",
-    )
-
-
 SWEEP_USAGE = (
     "gossip-sim sweep NAME_OR_FILE [--full] [--out DIR] [--workers N | --scheduler "
     "tcp://HOST:PORT] [--fresh] [--quiet]"
@@ -170,7 +158,7 @@ def sweep_parser(width: int | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", "-o", help="output folder (default: gossip-sim-results/NAME-sweep)"
     )
-    _where_flags(parser)
+    where_flags(parser)
     parser.add_argument(
         "--fresh", action="store_true", help="forget the runs kept in --out and run all again"
     )
@@ -229,27 +217,3 @@ def sweep_command(argv: Sequence[str]) -> int:
             f"tables    {tables}\nfolder    {output.directory.resolve()}"
         )
     return 1 if failed else 0
-
-
-def interrupted(command: str, out: Path, how: str = "interrupted") -> str:
-    """Return what an interrupted (or ``how`` ended) sweep or comparison says: what it kept.
-
-    Examples
-    --------
-    >>> interrupted("sweep", Path("no-such-folder"), "stopped")
-    'gossip-sim sweep: stopped before any run finished; nothing was kept'
-    """
-    kept = len(list((out / "runs").glob("*.json"))) if (out / "runs").is_dir() else 0
-    if not kept:
-        return f"gossip-sim {command}: {how} before any run finished; nothing was kept"
-    return (
-        f"gossip-sim {command}: {how}; {kept} finished run(s) are kept in {out}; "
-        "run the same command again to resume"
-    )
-
-
-def print_failures(failed: Sequence[RunResult]) -> None:
-    """One line on stderr per failed run: its number, parameters and error."""
-    for r in failed:
-        params = ", ".join(f"{k}={format_value(v)}" for k, v in r.params.items())
-        print(f"gossip-sim: run {r.index} failed ({params}): {r.failure}", file=sys.stderr)

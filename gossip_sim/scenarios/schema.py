@@ -167,7 +167,8 @@ class _Locator:
 
         ``table`` may be dotted (``"fast.run"``); ``item`` picks the n-th ``[[table]]``.
         """
-        current, seen, header_line = "", {}, None
+        current, header_line = "", None
+        seen: dict[str, int] = {}
         parts = table.split(".")
         for number, text in enumerate(self.lines, 1):
             header = self._HEADER.match(text)
@@ -190,7 +191,9 @@ class _Locator:
                 return number
         return header_line
 
-    def error(self, message: str, table: str, key: str | None = None, item: int | None = None):
+    def error(
+        self, message: str, table: str, key: str | None = None, item: int | None = None
+    ) -> ConfigError:
         """Return a ConfigError prefixed with the file and (when found) the line."""
         number = self.line(table, key, item)
         where = f"{self.path}, line {number}" if number else str(self.path)
@@ -300,7 +303,9 @@ def _table_of(name: str, mode: str, overrides: dict[str, Any], key: str) -> str:
     return f"{mode}.{name}" if key in overrides.get(name, {}) else name
 
 
-def _check_runs(merged: dict[str, Any], mode: str, overrides: dict[str, Any], where: _Locator):
+def _check_runs(
+    merged: dict[str, Any], mode: str, overrides: dict[str, Any], where: _Locator
+) -> None:
     used = {
         p
         for table in (merged["run"], *merged["series"])

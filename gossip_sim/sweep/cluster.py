@@ -161,6 +161,6 @@ def _outcome(future: Any, run: PlannedRun) -> RunOutcome:
     exception here is the cluster's, not the run's.
     """
     try:
-        return future.result()  # type: ignore[no-any-return]
-    except Exception as exc:
+        return future.result()
+    except Exception as exc:  # run_one returns failures itself: this is the cluster's
         return RunOutcome(run, None, f"{type(exc).__name__} on the Dask cluster: {exc}")

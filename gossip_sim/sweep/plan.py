@@ -104,7 +104,7 @@ def expand(
         raise ConfigError("'seed' is set by the sweep's seeds; remove it from the runs")
     _check_keys(base, grid, series)
     variants = list(series) or [{}]
-    runs = []
+    runs: list[PlannedRun] = []
     for variant in variants:
         own = {k: v for k, v in variant.items() if isinstance(v, list)}
         if any(not v for v in own.values()):
@@ -113,10 +113,10 @@ def expand(
         for combination in itertools.product(*both.values()):
             chosen = _linked(dict(zip(both, combination, strict=True)))
             for seed in seeds:
-                values = {**base, **variant, **chosen, "seed": seed}
+                settings = {**base, **variant, **chosen, "seed": seed}
                 params = {**({"series": variant["label"]} if "label" in variant else {})}
                 params.update({**chosen, "seed": seed})
-                runs.append(PlannedRun(len(runs), params, _config(values)))
+                runs.append(PlannedRun(len(runs), params, _config(settings)))
     return runs
 
 

@@ -19,11 +19,11 @@ gossip_sim.errors.ConfigError: unknown topology 'rnig'; valid: ... (did you mean
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 
 from gossip_sim._registry import parse_spec
 from gossip_sim.errors import ConfigError
@@ -63,7 +63,7 @@ __all__ = [
 
 def build(
     spec: str | Path,
-    n_agents: int | None = None,
+    n_agents: int | np.integer | None = None,
     *,
     links: str | LinkProfile = "datacenter",
     seed: int = 0,
@@ -118,7 +118,7 @@ def build(
     gossip_sim.errors.ConfigError: ring needs at least 3 agents; got 2
     """
     profile = link_profile(links)
-    if isinstance(n_agents, numbers.Integral) and not isinstance(n_agents, bool):
+    if isinstance(n_agents, np.integer):
         n_agents = int(n_agents)
     graph, name = _resolve(spec, n_agents, seed)
     components = nx.number_connected_components(graph)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ def relabel(graph: nx.Graph) -> nx.Graph:
         return graph
     order = sorted(graph.nodes, key=_natural_key)
     index = {old: new for new, old in enumerate(order)}
-    result = nx.Graph()
+    result: nx.Graph = nx.Graph()
     result.graph.update(graph.graph)
     for new, old in enumerate(order):
         result.add_node(new, **{"name": str(old), **graph.nodes[old]})
@@ -85,7 +86,7 @@ def relabel(graph: nx.Graph) -> nx.Graph:
 
 def _read_edge_list(path: Path) -> nx.Graph:
     """Read ``u v [latency [bandwidth]]`` lines (spaces or commas; ``#`` starts a comment)."""
-    graph = nx.Graph()
+    graph: nx.Graph = nx.Graph()
     for number, raw in enumerate(path.read_text().splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
@@ -96,18 +97,19 @@ def _read_edge_list(path: Path) -> nx.Graph:
                 f"line {number} of {str(path)!r} is {raw.strip()!r}; write 'u v [latency "
                 "bandwidth]' (latency in s, bandwidth in bits/s)"
             )
-        values = {}
+        values: dict[str, float] = {}
+        header = False
         for key, text in zip(("latency", "bandwidth"), fields[2:], strict=False):
             try:
                 values[key] = float(text)
             except ValueError:
                 if number == 1 and not graph:  # a header line such as "u,v,latency,bandwidth"
-                    values = None
+                    header = True
                     break
                 raise ConfigError(
                     f"line {number} of {str(path)!r}: {key}={text!r} is not a number"
                 ) from None
-        if values is None:
+        if header:
             continue
         u, v = (int(f) if f.lstrip("-").isdigit() else f for f in fields[:2])
         graph.add_edge(u, v, **values)
@@ -129,7 +131,7 @@ def _read_gml(path: Path) -> nx.Graph:
         return nx.read_gml(path, label="id")
 
 
-_READERS = {
+_READERS: dict[str, Callable[[Path], nx.Graph]] = {
     "GraphML": nx.read_graphml,
     "GML": _read_gml,
     "node-link JSON": _read_json,
@@ -190,7 +192,7 @@ def load_graph_file(path: str | Path) -> nx.Graph:
 
 def _tidy(graph: nx.Graph, path: Path) -> nx.Graph:
     """Make ``graph`` undirected and simple, with canonical attribute names and nodes 0..K-1."""
-    simple = nx.Graph()
+    simple: nx.Graph = nx.Graph()
     simple.graph.update(graph.graph)
     simple.add_nodes_from(graph.nodes(data=True))
     for u, v, data in graph.edges(data=True):
