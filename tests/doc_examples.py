@@ -10,7 +10,9 @@ is one test item (``pytest docs/tutorial/first-run.md``, ``pytest -k first-run``
   prints (stdout and stderr, as a terminal shows them), which is compared by the rules of
   doc_output.py. A command with nothing under it is run, its output not compared. Exit code 0 is
   expected, or 2 where the shown output has a ``gossip-sim: error:`` line;
-* ``output``: what the ``python`` or ``bash`` block above it printed, compared the same way;
+* ``output``: what the last ``python`` or ``bash`` block above it printed, compared the same
+  way (console and file blocks in between do not count; several output blocks may show parts
+  of one output, each framed by ``...`` lines);
 * any block with ``title="PATH"`` is a file the reader saves: written to PATH, and not run.
 
 Blocks of other languages (``text``, ``toml``) are illustrations and are not run. A block after
@@ -60,10 +62,6 @@ README_EXEMPT = {
     "pytest": ("no-test", "runs this very test suite"),
     "--full": ("no-test", "the paper-sized runs take minutes"),
     "tcp://HOST": ("no-test", "needs a Dask cluster at HOST; tests/test_sweep.py runs one"),
-    "compare --topologies ring,torus,exponential,star,complete,abilene": (
-        "slow",
-        "18 runs at 64 agents, 17-25 s on an idle 2-core machine",
-    ),
     "sweep scenarios/choco-consensus.toml": (
         "slow",
         "5 s; docs/how-to/sweeps.md runs the same sweep",
@@ -175,7 +173,8 @@ class PageParser:
                 block.reason = block.reason or last_runnable.reason
             else:
                 block.number, number = number, number + 1
-                last_runnable = block if block.lang != "file" else last_runnable
+                if block.lang in ("python", "bash"):
+                    last_runnable = block
             region.parsed = block
             region.evaluator = evaluate
             regions.append(region)
