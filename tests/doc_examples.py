@@ -18,7 +18,7 @@ is one test item (``pytest docs/tutorial/first-run.md``, ``pytest -k first-run``
 Blocks of other languages (``text``, ``toml``) are illustrations and are not run. A block after
 ``<!-- no-test: REASON -->`` is skipped; after ``<!-- slow: REASON -->`` it runs only with
 GOSSIP_SIM_SLOW=1. A page runs in a fresh folder holding links to ``scenarios/`` and
-``topologies/``, as in a clone; tests/docs_driver.py runs the selected pages, two at a time,
+``topologies/``, as in a clone (in what a block prints, that folder's path reads ``...``); tests/docs_driver.py runs the selected pages, two at a time,
 from one process that imported gossip-sim once, while pytest checks each block's results as
 they arrive. GOSSIP_SIM_UPDATE_DOCS=1 rewrites every documented output that differs from the
 printed one (keeping the documented lines that match, with their ``...``) instead of failing.
@@ -55,6 +55,7 @@ TITLE = re.compile(r'title="(?P<path>[^"]+)"')
 MARKER = re.compile(r"<!--\s*(?P<kind>no-test|slow)\s*:\s*(?P<reason>[^>]*?)\s*-->\s*$")
 COMMAND = re.compile(r"^(gossip-sim|python)(\s|$)")
 PIP_PREFIX = re.compile(r"^pip install [^&]*&&\s*")
+ELLIPSIS = doc_output.ELLIPSIS
 ERROR_LINE = re.compile(r"^\s*gossip-sim( [\w-]+)?: error: ", re.M)
 
 # README.md's bash blocks mix commands this test runs with ones it must not: those, and why.
@@ -272,7 +273,12 @@ class Pages:
             if time.monotonic() - self.started > TIMEOUT_S:
                 raise TimeoutError(f"the docs' examples took more than {TIMEOUT_S} s")
             time.sleep(0.05)
-        return json.loads(wanted.read_text())
+        record = json.loads(wanted.read_text())
+        folder = self.folders[block.page]
+        for ran in record["outputs"]:  # the page's folder is the reader's own: "..."
+            for path in sorted({str(folder), os.path.realpath(folder)}, key=len, reverse=True):
+                ran["output"] = ran["output"].replace(path, ELLIPSIS)
+        return record
 
     def close(self) -> None:
         if self.driver.poll() is None:
