@@ -18,17 +18,20 @@ is one test item (``pytest docs/tutorial/first-run.md``, ``pytest -k first-run``
 Blocks of other languages (``text``, ``toml``) are illustrations and are not run. A block after
 ``<!-- no-test: REASON -->`` is skipped; after ``<!-- slow: REASON -->`` it runs only with
 GOSSIP_SIM_SLOW=1. A page runs in a fresh folder holding links to ``scenarios/`` and
-``topologies/``, as in a clone (in what a block prints, that folder's path reads ``...``); tests/docs_driver.py runs the selected pages, two at a time,
-from one process that imported gossip-sim once, while pytest checks each block's results as
-they arrive. GOSSIP_SIM_UPDATE_DOCS=1 rewrites every documented output that differs from the
-printed one (keeping the documented lines that match, with their ``...``) instead of failing.
+``topologies/``, as in a clone (in what a block prints, that folder's path reads ``...``);
+tests/docs_driver.py runs the selected pages, two at a time, from one process that imported
+gossip-sim once, while pytest checks each block's results as they arrive.
+GOSSIP_SIM_UPDATE_DOCS=1 rewrites every documented output that differs from the printed one
+(keeping the documented lines that match, with their ``...``) instead of failing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -256,7 +259,7 @@ class Pages:
         self.driver = subprocess.Popen(
             [sys.executable, str(ROOT / "tests" / "docs_driver.py"), str(base / "plan.json"),
              str(JOBS)],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         self.started = time.monotonic()
 
@@ -281,8 +284,9 @@ class Pages:
         return record
 
     def close(self) -> None:
-        if self.driver.poll() is None:
-            self.driver.terminate()
+        """Stop the driver and the page runners it forked (all in its own process group)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.driver.pid, signal.SIGTERM)
         self.driver.wait()
         self.log.close()
 
