@@ -84,15 +84,7 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_sessionfinish(session, exitstatus):
     """GOSSIP_SIM_UPDATE_DOCS=1: write the printed outputs into the pages that differ."""
-    rewrites = doc_examples.pending_rewrites()
-    by_page: dict[str, list] = {}
-    for page, start, end, text in rewrites:
-        by_page.setdefault(page, []).append((start, end, text))
-    for page, edits in by_page.items():
-        path = ROOT / page
-        content = path.read_text()
-        for start, end, text in sorted(edits, reverse=True):
-            content = content[:start] + text + content[end:]
-        path.write_text(content)
-    if by_page:
-        print(f"\nGOSSIP_SIM_UPDATE_DOCS: rewrote {len(rewrites)} outputs in " + ", ".join(by_page))
+    rewritten = doc_examples.apply_rewrites(ROOT)
+    if rewritten:
+        pages = ", ".join(f"{page} ({count})" for page, count in rewritten.items())
+        print(f"\nGOSSIP_SIM_UPDATE_DOCS: rewrote the outputs of {pages}")

@@ -44,7 +44,7 @@ import pytest
 from sybil import Document, Example, Region
 from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 
-__all__ = ["GENERATED", "Block", "PageParser", "Pages", "pending_rewrites"]
+__all__ = ["GENERATED", "Block", "PageParser", "Pages", "apply_rewrites", "pending_rewrites"]
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ("docs/reference/cli.md", "docs/reference/scenario-files.md")  # usage text
@@ -299,6 +299,21 @@ _REWRITES: list[tuple[str, int, int, str]] = []
 def pending_rewrites() -> list[tuple[str, int, int, str]]:
     """The documented outputs GOSSIP_SIM_UPDATE_DOCS=1 rewrites: (page, start, end, new text)."""
     return _REWRITES
+
+
+def apply_rewrites(root: Path) -> dict[str, int]:
+    """Write the pending rewrites into the pages under ``root``; how many went into each page."""
+    by_page: dict[str, list[tuple[int, int, str]]] = {}
+    for page, start, end, text in _REWRITES:
+        by_page.setdefault(page, []).append((start, end, text))
+    for page, edits in by_page.items():
+        path = root / page
+        content = path.read_text()
+        for start, end, text in sorted(edits, reverse=True):  # the last first: offsets hold
+            content = content[:start] + text + content[end:]
+        path.write_text(content)
+    _REWRITES.clear()
+    return {page: len(edits) for page, edits in by_page.items()}
 
 
 def _compare(block: Block, shown: list[str], printed: str, what: str) -> tuple[list[str], str]:

@@ -113,3 +113,23 @@ def test_an_output_block_shows_the_block_above_it_and_markers_carry_over(tmp_pat
 def test_a_block_the_test_cannot_check_is_refused(tmp_path, text, match):
     with pytest.raises(ValueError, match=match):
         _parse(tmp_path, text)
+
+
+def test_update_mode_writes_the_printed_output_under_the_commands_as_written(monkeypatch):
+    page = ROOT / "docs" / "_update_test.md"
+    text = ("Intro\n\n* a list item:\n\n    ```console\n    $ gossip-sim --topology ring \\\n"
+            "        --agents 5\n    rounds 22\n    bits 10\n    ```\n\nOutro\n")  # fmt: skip
+    try:
+        page.write_text(text)
+        document = Document.parse(str(page), doc_examples.PageParser())
+        (block,) = [region.parsed for _, region in document.regions]
+        record = {"outputs": [{"command": block.commands[0], "code": 0,
+                               "output": "rounds 23\nbits 10\nnew 1\n"}]}  # fmt: skip
+        assert "-rounds 22\n+rounds 23" in doc_examples._check_console(block, record)
+        monkeypatch.setattr(doc_examples, "UPDATE", True)
+        assert doc_examples._check_console(block, record) == ""
+        assert doc_examples.apply_rewrites(ROOT) == {"docs/_update_test.md": 1}
+        assert page.read_text() == text.replace("rounds 22\n    bits 10\n",
+                                                "rounds 23\n    bits 10\n    new 1\n")
+    finally:
+        page.unlink()
