@@ -51,7 +51,7 @@ GENERATED = ("docs/reference/cli.md", "docs/reference/scenario-files.md")  # usa
 SLOW = os.environ.get("GOSSIP_SIM_SLOW") == "1"
 UPDATE = os.environ.get("GOSSIP_SIM_UPDATE_DOCS") == "1"
 JOBS = 2  # pages run two at a time: CI has two cores
-TIMEOUT_S = 600
+TIMEOUT_S = 1800  # all pages; a loaded machine with GOSSIP_SIM_SLOW=1 needs the room
 
 INFO = re.compile(r"(?P<info>[^\n]*)$\n", re.M)
 TITLE = re.compile(r'title="(?P<path>[^"]+)"')
