@@ -62,8 +62,8 @@ def main():
         alg2.step(t)
     values_s = time.perf_counter() - start
 
-    events = trace.details["simpy_events"]
-    messages = trace.summary()["total_messages"]
+    events = trace.simpy_events
+    messages = trace.summary().total_messages
     print(
         f"CHOCO-GOSSIP + qsgd:s={args.levels} on {args.topology} K={args.agents} "
         f"D={args.dim}, {args.rounds} rounds, {messages:,} messages"

@@ -37,6 +37,7 @@ _MODULES = (
     "problems",
     "report",
     "simulation",
+    "summary",
     "topology",
     "trace",
     "_data",
@@ -65,6 +66,7 @@ __all__ = [
     "problems",
     "report",
     "simulation",
+    "summary",
     "topology",
     "trace",
 ]
@@ -83,6 +85,7 @@ if TYPE_CHECKING:  # the type checker sees eager imports; the interpreter loads 
         problems,
         report,
         simulation,
+        summary,
         topology,
         trace,
     )

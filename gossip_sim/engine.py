@@ -43,6 +43,7 @@ from gossip_sim.algorithms.base import Algorithm, Exchange, RoundResult
 from gossip_sim.errors import ConfigError, DivergenceError
 from gossip_sim.network import Message, Network
 from gossip_sim.problems.base import consensus_error
+from gossip_sim.summary import AlgorithmFacts, Ending, Status
 from gossip_sim.trace import RoundRecord, Trace
 
 __all__ = ["ComputeModel", "run"]
@@ -85,7 +86,7 @@ def _young_collections_only() -> Iterator[None]:
     counting (a run creates no cyclic garbage), but their churn keeps triggering full
     collections that rescan every live object: 2 to 3 times the run time at K = 1024
     (measured in ``benchmarks/engine_vs_numpy.py``). The engine collects the young
-    generations itself every 64 rounds (see ``_Run._close_round``), so an algorithm that does
+    generations itself every 64 rounds (see ``_Recorder.close``), so an algorithm that does
     make cycles cannot grow memory without bound.
     """
     enabled = gc.isenabled()
@@ -130,12 +131,146 @@ class _Round:
         self.unfinished = n_agents
 
 
+class _Rounds:
+    """The values side of a run: computes the rounds in order and decides when the run ends.
+
+    Knows nothing of time: :class:`_Run` asks for round ``t`` the first time an agent reaches
+    it. The run ends after round :attr:`last` (None while unknown), plus the algorithm's
+    closing round if it has one; :attr:`ending` says why.
+    """
+
+    def __init__(self, algorithm: Algorithm, options: dict[str, Any]) -> None:
+        self.algorithm = algorithm
+        self.problem = getattr(algorithm, "problem", None)
+        self.max_rounds, self.target = options["rounds"], options["target"]
+        self.divergence_factor = options["divergence_factor"]
+        self.on_values: Callable[[int, Stack], None] | None = options["on_values"]
+        self.computed = 0
+        self.last: int | None = None if self.max_rounds > 0 else -1
+        self.ending = Ending(Status.ROUNDS_EXHAUSTED)
+        self.closing: RoundResult | None = None
+        self.values = algorithm.values0
+        if self.on_values:
+            self.on_values(0, self.values)
+        self.initial_error = self.error(self.values)
+
+    def error(self, values: NDArray[np.float64]) -> float:
+        """Return the problem's error of ``values`` (the consensus error without a problem)."""
+        return (
+            float(self.problem.error(values))
+            if self.problem is not None
+            else consensus_error(values)
+        )
+
+    def start(self) -> None:
+        """Stop at once when the start already meets the target (e.g. a single agent)."""
+        if self.target is not None and self.initial_error <= self.target:
+            self._stop(-1, Ending(Status.TARGET_REACHED))
+
+    def ended_before(self, t: int) -> bool:
+        """Whether the run ends before round ``t``."""
+        return self.last is not None and t > self.last
+
+    def compute(self, t: int) -> tuple[RoundResult, float, float] | None:
+        """Compute round ``t``: its result, consensus error and error; None if it diverged."""
+        assert t == self.computed, "rounds are computed in order"
+        if self.closing is not None and t == self.last:
+            result, self.closing = self.closing, None
+            self.computed += 1
+            closed = (result, consensus_error(result.values), self.error(result.values))
+            if self.on_values:
+                self.on_values(t + 1, result.values)
+            return closed
+        result = self.algorithm.step(t)
+        self.computed += 1
+        values = result.values
+        if not np.all(np.isfinite(values)):
+            self._stop(t - 1, Ending(Status.DIVERGED, f"round {t + 1} produced NaN or inf"))
+            return None
+        error = self.error(values)
+        if error > self.divergence_factor * max(self.initial_error, 1e-300):
+            self._stop(t - 1, self._too_large(t, error))
+            return None
+        computed = (result, consensus_error(values), error)
+        self.values = values
+        if self.on_values:
+            self.on_values(t + 1, values)
+        if self.target is not None and error <= self.target:
+            self._stop(t, Ending(Status.TARGET_REACHED))
+        elif t + 1 >= self.max_rounds:
+            self._stop(t, Ending(Status.ROUNDS_EXHAUSTED))
+        return computed
+
+    def _too_large(self, t: int, error: float) -> Ending:
+        """Return the ending of a run whose round ``t`` has an error past the bound."""
+        reason = (
+            f"error {error:.3g} at round {t + 1} exceeds "
+            f"{self.divergence_factor:g} x the initial error {self.initial_error:.3g}"
+        )
+        return Ending(Status.DIVERGED, reason)
+
+    def _stop(self, last: int, ending: Ending) -> None:
+        """End the run after round ``last``, plus the algorithm's closing round if it has one.
+
+        An algorithm with a ``closing(target)`` method (Korhonen & Alistarh's final report of
+        the function values) gets one more round after the last one, unless the run diverged.
+        """
+        self.last, self.ending = last, ending
+        closing = getattr(self.algorithm, "closing", None)
+        if closing is not None and ending.status is not Status.DIVERGED:
+            self.closing = closing(self.target)
+            if self.closing is not None:
+                self.last = last + 1
+
+
+class _Recorder:
+    """The records of a run: one :class:`RoundRecord` per round, the bits per agent and round."""
+
+    def __init__(self, k: int, on_round: Callable[[RoundRecord], None] | None) -> None:
+        self.k, self.on_round = k, on_round
+        self.records: list[RoundRecord] = []
+        self.sent: list[NDArray[np.int64]] = [np.zeros(k, dtype=np.int64)]
+        self.received: list[NDArray[np.int64]] = [np.zeros(k, dtype=np.int64)]
+        self.finish: list[NDArray[np.float64]] = [np.zeros(k)]
+
+    def start(self, consensus: float, error: float) -> None:
+        """Record round 0, the start."""
+        self.records.append(RoundRecord(0, 0.0, 0, 0, 0, consensus, error))
+        if self.on_round:
+            self.on_round(self.records[0])
+
+    def close(
+        self, t: int, result: RoundResult, finish: NDArray[np.float64], cons: float, error: float
+    ) -> None:
+        """Record round ``t`` (numbered ``t + 1``), its last agent having finished it."""
+        exchanges = result.exchanges
+        bits = sum(ex.total_bits for ex in exchanges)
+        messages = sum(len(ex.nbits) for ex in exchanges)
+        sent = sum((np.bincount(ex.src, ex.nbits, self.k) for ex in exchanges), np.zeros(self.k))
+        received = sum(
+            (np.bincount(ex.dst, ex.nbits, self.k) for ex in exchanges), np.zeros(self.k)
+        )
+        self.sent.append(np.asarray(sent, dtype=np.int64))
+        self.received.append(np.asarray(received, dtype=np.int64))
+        self.finish.append(finish)
+        previous = self.records[-1]
+        cumulative = previous.cumulative_bits + bits
+        record = RoundRecord(t + 1, float(finish.max()), bits, cumulative, messages, cons, error)
+        self.records.append(record)
+        if record.round % 64 == 0:
+            gc.collect(1)  # see _young_collections_only
+        if self.on_round:
+            self.on_round(record)
+
+
 class _Run:
-    """State of one engine run (see :func:`run`)."""
+    """State of one engine run (see :func:`run`): the SimPy side, the agents and their messages.
+
+    The values come from :class:`_Rounds`, the records go to :class:`_Recorder`.
+    """
 
     def __init__(self, algorithm: Algorithm, graph: nx.Graph, options: dict[str, Any]) -> None:
         self.algorithm = algorithm
-        self.problem = getattr(algorithm, "problem", None)
         self.k = graph.number_of_nodes()
         self.env = simpy.Environment()
         self.network = Network(
@@ -144,98 +279,25 @@ class _Run:
             header_bits=options["header_bits"],
             record_messages=options["record_messages"],
         )
-        self.max_rounds, self.target = options["rounds"], options["target"]
-        self.divergence_factor = options["divergence_factor"]
         self.model: ComputeModel = options["compute"]
-        self.on_round: Callable[[RoundRecord], None] | None = options["on_round"]
-        self.on_values: Callable[[int, Stack], None] | None = options["on_values"]
         self.active: dict[int, _Round] = {}
-        self.computed = 0
-        self.last: int | None = None if self.max_rounds > 0 else -1
-        self.status = "rounds exhausted"
-        self.records: list[RoundRecord] = []
-        self.sent: list[NDArray[np.int64]] = [np.zeros(self.k, dtype=np.int64)]
-        self.received: list[NDArray[np.int64]] = [np.zeros(self.k, dtype=np.int64)]
-        self.finish: list[NDArray[np.float64]] = [np.zeros(self.k)]
         self.pending: dict[int, tuple[RoundResult, float, float]] = {}
-        self.closing: RoundResult | None = None
-        self.values = algorithm.values0
-        if self.on_values:
-            self.on_values(0, self.values)
-        self._record_start()
-        if self.target is not None and self.initial_error <= self.target:
-            self._stop(-1, "target reached")  # e.g. a single agent: nothing to do
-
-    def _error(self, values: NDArray[np.float64]) -> float:
-        return (
-            float(self.problem.error(values))
-            if self.problem is not None
-            else consensus_error(values)
-        )
-
-    def _record_start(self) -> None:
-        error = self._error(self.values)
-        self.initial_error = error
-        self.records.append(RoundRecord(0, 0.0, 0, 0, 0, consensus_error(self.values), error))
-        if self.on_round:
-            self.on_round(self.records[0])
+        self.rounds = _Rounds(algorithm, options)
+        self.recorder = _Recorder(self.k, options["on_round"])
+        self.recorder.start(consensus_error(self.rounds.values), self.rounds.initial_error)
+        self.rounds.start()
 
     def round(self, t: int) -> _Round | None:
         """Return round ``t``'s bookkeeping, computing the round if no agent reached it before."""
-        if self.last is not None and t > self.last:
+        if self.rounds.ended_before(t):
             return None
         if t not in self.active:
-            self._compute(t)
-            if self.last is not None and t > self.last:
+            computed = self.rounds.compute(t)
+            if computed is None:  # diverged: the run ends before round t
                 return None
+            self.active[t] = _Round(computed[0], self.k, self.model)
+            self.pending[t] = computed
         return self.active[t]
-
-    def _compute(self, t: int) -> None:
-        assert t == self.computed, "rounds are computed in order"
-        if self.closing is not None and t == self.last:
-            result, self.closing = self.closing, None
-            self.computed += 1
-            self.active[t] = _Round(result, self.k, self.model)
-            self.pending[t] = (result, consensus_error(result.values), self._error(result.values))
-            if self.on_values:
-                self.on_values(t + 1, result.values)
-            return
-        result = self.algorithm.step(t)
-        self.computed += 1
-        values = result.values
-        if not np.all(np.isfinite(values)):
-            self._stop(t - 1, f"diverged: round {t + 1} produced NaN or inf")
-            return
-        error = self._error(values)
-        if error > self.divergence_factor * max(self.initial_error, 1e-300):
-            self._stop(
-                t - 1,
-                f"diverged: error {error:.3g} at round {t + 1} exceeds "
-                f"{self.divergence_factor:g} x the initial error {self.initial_error:.3g}",
-            )
-            return
-        self.active[t] = _Round(result, self.k, self.model)
-        self.pending[t] = (result, consensus_error(values), error)
-        self.values = values
-        if self.on_values:
-            self.on_values(t + 1, values)
-        if self.target is not None and error <= self.target:
-            self._stop(t, "target reached")
-        elif t + 1 >= self.max_rounds:
-            self._stop(t, "rounds exhausted")
-
-    def _stop(self, last: int, status: str) -> None:
-        """End the run after round ``last``, plus the algorithm's closing round if it has one.
-
-        An algorithm with a ``closing(target)`` method (Korhonen & Alistarh's final report of
-        the function values) gets one more round after the last one, unless the run diverged.
-        """
-        self.last, self.status = last, status
-        closing = getattr(self.algorithm, "closing", None)
-        if closing is not None and not status.startswith("diverged"):
-            self.closing = closing(self.target)
-            if self.closing is not None:
-                self.last = last + 1
 
     def agent(self, i: int) -> Generator[simpy.Event, Any, None]:
         """Play agent ``i``: the SimPy process that sends, waits and finishes its rounds."""
@@ -263,36 +325,9 @@ class _Run:
         state.finish[i] = self.env.now
         state.unfinished -= 1
         if state.unfinished == 0:
-            self._close_round(t, state)
-
-    def _close_round(self, t: int, state: _Round) -> None:
-        result, cons, error = self.pending.pop(t)
-        del self.active[t]
-        exchanges = result.exchanges
-        bits = sum(ex.total_bits for ex in exchanges)
-        messages = sum(len(ex.nbits) for ex in exchanges)
-        sent = sum((np.bincount(ex.src, ex.nbits, self.k) for ex in exchanges), np.zeros(self.k))
-        received = sum(
-            (np.bincount(ex.dst, ex.nbits, self.k) for ex in exchanges), np.zeros(self.k)
-        )
-        self.sent.append(np.asarray(sent, dtype=np.int64))
-        self.received.append(np.asarray(received, dtype=np.int64))
-        self.finish.append(state.finish)
-        previous = self.records[-1]
-        record = RoundRecord(
-            t + 1,
-            float(state.finish.max()),
-            bits,
-            previous.cumulative_bits + bits,
-            messages,
-            cons,
-            error,
-        )
-        self.records.append(record)
-        if record.round % 64 == 0:
-            gc.collect(1)
-        if self.on_round:
-            self.on_round(record)
+            result, cons, error = self.pending.pop(t)
+            del self.active[t]
+            self.recorder.close(t, result, state.finish, cons, error)
 
     def execute(self, config: dict[str, Any]) -> Trace:
         """Run the simulation to the end and return the trace."""
@@ -302,25 +337,26 @@ class _Run:
             self.env.run()
         counter = getattr(self.env, "_eid", None)  # SimPy numbers every event it schedules
         events = next(counter) if counter is not None else None
-        net = self.network
+        net, recorder, ending = self.network, self.recorder, self.rounds.ending
         links = [
             (src, dst, int(net.link_messages[j]), int(net.link_bits[j]), float(net.link_busy[j]))
             for (src, dst), j in sorted(net.link_index.items())
         ]
         trace = Trace(
             config=config,
-            rounds=self.records,
-            agent_bits_sent=np.vstack(self.sent),
-            agent_bits_received=np.vstack(self.received),
-            agent_finish=np.vstack(self.finish),
+            rounds=recorder.records,
+            agent_bits_sent=np.vstack(recorder.sent),
+            agent_bits_received=np.vstack(recorder.received),
+            agent_finish=np.vstack(recorder.finish),
             links=links,
             messages=net.records,
-            status=self.status,
-            details={**self.algorithm.describe(), "simpy_events": events},
-            final_values=self.values,
+            ending=ending,
+            algorithm=AlgorithmFacts.of(self.algorithm.describe()),
+            simpy_events=events,
+            final_values=self.rounds.values,
         )
-        if self.status.startswith("diverged"):
-            raise DivergenceError(f"the run {self.status}; the trace up to then is kept", trace)
+        if ending.status is Status.DIVERGED:
+            raise DivergenceError(f"the run {ending}; the trace up to then is kept", trace)
         return trace
 
 

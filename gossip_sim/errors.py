@@ -1,7 +1,8 @@
 """The exceptions gossip-sim raises on purpose.
 
 Every error a user can cause is a :class:`GossipSimError`; the command line prints it as one
-line and exits with code 2. Any other exception is a bug in gossip-sim.
+line and exits with code 2. Any other exception is a bug in gossip-sim; in a sweep it stops the
+sweep as a :class:`RunBug` (exit code 3).
 
 Examples
 --------
@@ -11,7 +12,7 @@ True
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DecodeError", "DivergenceError", "GossipSimError"]
+__all__ = ["ConfigError", "DecodeError", "DivergenceError", "GossipSimError", "RunBug"]
 
 
 class GossipSimError(Exception):
@@ -32,3 +33,35 @@ class DivergenceError(GossipSimError):
 
 class DecodeError(GossipSimError):
     """A payload cannot be decoded to the value the sender meant (e.g. outside a lattice radius)."""
+
+
+class RunBug(Exception):
+    """A run of a sweep raised an exception that is no :class:`GossipSimError`: a bug.
+
+    Not a :class:`GossipSimError` on purpose: only those mark a run as failed and let a sweep
+    go on. This one stops the sweep; its text gives the run's number, parameters and settings
+    (the JSON ``gossip-sim --config`` reads, to rerun it alone) and the run's traceback. The
+    command line prints it and exits with code 3.
+
+    Examples
+    --------
+    >>> bug = RunBug(4, {"agents": 5}, {"topology": "ring"}, "Traceback ...")
+    >>> print(str(bug).splitlines()[0])
+    run 4 (agents=5) raised an error that is a bug in gossip-sim, so the sweep stopped
+    """
+
+    def __init__(
+        self, index: int, params: dict[str, object], settings: dict[str, object], traceback: str
+    ) -> None:
+        super().__init__(index, params, settings, traceback)
+        self.index, self.params, self.settings, self.traceback = index, params, settings, traceback
+
+    def __str__(self) -> str:
+        import json
+
+        params = ", ".join(f"{k}={v}" for k, v in self.params.items())
+        return (
+            f"run {self.index} ({params}) raised an error that is a bug in gossip-sim, so the "
+            f"sweep stopped\nits settings (a config file for gossip-sim --config): "
+            f"{json.dumps(self.settings)}\n{self.traceback.rstrip()}"
+        )

@@ -16,10 +16,12 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from gossip_sim import algorithms, bounds, engine, mixing, problems, topology
+from gossip_sim import algorithms, bounds, compress, engine, mixing, problems, topology
 from gossip_sim._random import as_seed
+from gossip_sim._registry import parse_spec
 from gossip_sim.config import RunConfig, agents_for
 from gossip_sim.errors import ConfigError, DivergenceError
+from gossip_sim.summary import BoundFacts, LinkFacts, NetworkFacts, Status
 from gossip_sim.trace import Trace
 
 __all__ = ["Setup", "bound_details", "build", "execute", "link_facts", "network_details"]
@@ -36,7 +38,31 @@ class Setup:
 
 
 def build(config: RunConfig) -> Setup:
-    """Resolve a configuration into the graph, W, problem and algorithm of the run."""
+    """Resolve a configuration into the graph, W, problem and algorithm of the run.
+
+    What an algorithm is comes from its registration (:data:`gossip_sim.algorithms.ALGORITHMS`
+    facts and constructor parameters), so the checks and their messages name every registered
+    algorithm that fits, yours included. The run supplies ``compressor``, ``gamma`` and ``seed``
+    where the algorithm takes them; its spec may not set them too.
+
+    Examples
+    --------
+    >>> build(RunConfig(algorithm="exact-gossip", compressor="topk:k=1"))
+    Traceback (most recent call last):
+    ...
+    gossip_sim.errors.ConfigError: exact-gossip does not take --compressor (it sends identity:precision=64); compressors apply to choco-gossip, choco-sgd and song-decentralized; ...
+    >>> build(RunConfig(algorithm="dgd:nosuch=1", problem="quadratic"))
+    Traceback (most recent call last):
+    ...
+    gossip_sim.errors.ConfigError: algorithm 'dgd' has no parameter 'nosuch'; valid: step
+    """  # noqa: E501
+    name, params = parse_spec(config.algorithm)
+    registry = algorithms.ALGORITHMS
+    entry = registry.entry(name)
+    name = entry.name
+    supplied = {"compressor": config.compressor, "gamma": config.gamma, "seed": config.seed}
+    registry.check_params(name, params, supplied)  # before building anything
+    _check_ignored_settings(config, entry)
     overrides = {
         key: value
         for key, value in (
@@ -50,38 +76,40 @@ def build(config: RunConfig) -> Setup:
         config.topology, agents_for(config), links=config.links, seed=config.seed, **overrides
     )
     W = mixing.mixing_matrix(config.mixing, graph)
-    name = config.algorithm.split(":")[0]
-    entry = algorithms.ALGORITHMS.entry(name)
-    coordinator = algorithms.is_coordinator_algorithm(name)
+    coordinator = bool(entry.facts["coordinator"])
     if coordinator:
         algorithms.Coordinator.of(graph, name)  # refuse a non-star before building data
     holders = graph.number_of_nodes() - (1 if coordinator else 0)  # the hub holds no data
     problem = problems.create(config.problem, n_agents=holders, dim=config.dim, seed=config.seed)
-    averaging = getattr(entry.func, "averaging", False)  # set where it is registered
-    if averaging and problems.is_optimisation(problem):
+    if entry.facts["averaging"] and problems.is_optimisation(problem):
         raise ConfigError(
             f"{name} averages the agents' vectors; problem {config.problem!r} needs an "
-            "optimisation algorithm: dgd, choco-sgd or song-decentralized on any graph, "
-            "parameter-server, song-server or korhonen-alistarh on a star"
+            "optimisation algorithm: "
+            f"{registry.choices_text(algorithms.optimisers(coordinator=False), ' or ')} on any "
+            f"graph, {registry.choices_text(algorithms.optimisers(coordinator=True), ' or ')} "
+            "on a star"
         )
-    if "compressor" not in entry.parameters and config.compressor != RunConfig.compressor:
-        sends = (
-            "float64 vectors"
-            if name in ("exact-gossip", "dgd", "parameter-server")
-            else "its own quantised messages"
-        )
-        raise ConfigError(
-            f"{name} does not take --compressor (it sends {sends}); "
-            "compressors apply to choco-gossip, choco-sgd and song-decentralized; "
-            f"drop --compressor or set the algorithm's own parameters (gossip-sim algorithms)"
-        )
-    extra: dict[str, Any] = {"compressor": config.compressor, "seed": config.seed}
-    if "gamma" in entry.parameters:
-        extra["gamma"] = config.gamma
-    elif config.gamma != RunConfig.gamma:
-        raise ConfigError(f"{name} has no consensus step gamma; drop --gamma")
-    algorithm = algorithms.create(config.algorithm, graph, W, problem, **extra)
+    algorithm = algorithms.create(config.algorithm, graph, W, problem, **supplied)
     return Setup(graph, W, problem, algorithm)
+
+
+def _check_ignored_settings(config: RunConfig, entry: Any) -> None:
+    """Refuse a compressor or gamma given to an algorithm that does not take it."""
+    registry = algorithms.ALGORITHMS
+    if not entry.takes("compressor") and config.compressor != RunConfig.compressor:
+        used = algorithms.settings_used(config.algorithm, config.compressor, config.gamma)
+        sends = used["compressor"] or "messages of its own"
+        takers = registry.choices_text(registry.names_taking("compressor"), " and ")
+        raise ConfigError(
+            f"{entry.name} does not take --compressor (it sends {sends}); compressors apply "
+            f"to {takers}; drop --compressor or set the algorithm's own parameters "
+            "(gossip-sim algorithms)"
+        )
+    if not entry.takes("gamma") and config.gamma != RunConfig.gamma:
+        takers = registry.choices_text(registry.names_taking("gamma"), " and ")
+        raise ConfigError(
+            f"{entry.name} has no consensus step gamma; drop --gamma (gamma applies to {takers})"
+        )
 
 
 def execute(config: RunConfig, *, on_round: Any = None, on_values: Any = None) -> Trace:
@@ -107,15 +135,20 @@ def execute(config: RunConfig, *, on_round: Any = None, on_values: Any = None) -
         )
     except DivergenceError as exc:  # the kept trace gets the same facts as a finished one
         if isinstance(exc.trace, Trace):
-            exc.trace.details.update(network_details(setup))
-            exc.trace.details.update(bound_details(config, setup, exc.trace))
+            _add_facts(exc.trace, config, setup)
         raise
-    trace.details.update(network_details(setup))
-    trace.details.update(bound_details(config, setup, trace))
+    _add_facts(trace, config, setup)
     return trace
 
 
-def bound_details(config: RunConfig, setup: Setup, trace: Trace) -> dict[str, Any]:
+def _add_facts(trace: Trace, config: RunConfig, setup: Setup) -> None:
+    """Give the trace the facts of its network, its error measure and its lower bound."""
+    trace.network = network_details(setup)
+    trace.error_name = setup.problem.error_name
+    trace.bound = bound_details(config, setup, trace)
+
+
+def bound_details(config: RunConfig, setup: Setup, trace: Trace) -> BoundFacts:
     """Return the lower bound that fits the run and the ratio "bits used / lower bound".
 
     The accuracy is the target when the run reached it, else the error it ended at; a
@@ -128,63 +161,77 @@ def bound_details(config: RunConfig, setup: Setup, trace: Trace) -> dict[str, An
     --------
     >>> cfg = RunConfig(topology="ring", agents=5, dim=10, target=1e-6)
     >>> trace = execute(cfg)
-    >>> trace.details["lower_bound_name"][:23], trace.details["bits_over_lower_bound"] > 1
-    ('Korhonen-Alistarh Thm 4', True)
+    >>> facts = bound_details(cfg, build(cfg), trace)
+    >>> facts.name[:23], facts.ratio > 1, facts == trace.bound
+    ('Korhonen-Alistarh Thm 4', True, True)
     """
-    reached = trace.status == "target reached" and config.target is not None
+    reached = trace.ending.status is Status.TARGET_REACHED and config.target is not None
     accuracy = config.target if reached else trace.final.error
     problem = setup.problem
     samples = getattr(problem, "samples_per_agent", None)
     if getattr(problem, "error_name", "") == "training MSE" and samples:
         accuracy = accuracy * sum(samples) / 2
     name = config.algorithm.split(":")[0]
-    randomised = "compressor" in algorithms.ALGORITHMS.entry(name).parameters and (
-        config.compressor.split(":")[0] in ("qsgd", "randk")
+    randomised = algorithms.ALGORITHMS.entry(name).takes("compressor") and _randomised(
+        config.compressor
     )
     if not accuracy or accuracy <= 0:
-        return {"lower_bound_name": None, "lower_bound_note": "the run ended at error 0"}
+        return BoundFacts(None, "the run ended at error 0")
     bound = bounds.lower_bound_for(
         problem,
         accuracy,
         coordinator=algorithms.is_coordinator_algorithm(name),
         randomised=randomised,
     )
-    return {
-        "lower_bound_name": bound.name,
-        "lower_bound_formula": bound.formula,
-        "lower_bound_bits": bound.bits,
-        "lower_bound_applies": bound.applies,
-        "lower_bound_note": bound.reason,
-        "bits_over_lower_bound": bounds.ratio(trace.final.cumulative_bits, bound),
-    }
+    return BoundFacts(
+        name=bound.name,
+        note=bound.reason,
+        formula=bound.formula,
+        bits=bound.bits,
+        applies=bound.applies,
+        ratio=bounds.ratio(trace.final.cumulative_bits, bound),
+    )
 
 
-def link_facts(graph: Any) -> dict[str, float]:
+def _randomised(compressor: str) -> bool:
+    """Whether a compressor spec's (outer) compressor is declared random at registration."""
+    name = parse_spec(compressor.split("+")[0])[0]
+    return bool(compress.COMPRESSORS.entry(name).facts["randomised"])
+
+
+def link_facts(graph: Any) -> LinkFacts:
     """Return the range of the links' latency (s) and bandwidth (bits/s) actually simulated.
 
     Examples
     --------
-    >>> link_facts(topology.build("ring", 4, links="lan"))["latency_max_s"]
+    >>> link_facts(topology.build("ring", 4, links="lan")).latency_max_s
     0.0005
     """
     latency = [d["latency"] for _, _, d in graph.edges(data=True)] or [0.0]
     bandwidth = [d["bandwidth"] for _, _, d in graph.edges(data=True)] or [0.0]
-    return {
-        "latency_min_s": float(min(latency)),
-        "latency_max_s": float(max(latency)),
-        "bandwidth_min_bps": float(min(bandwidth)),
-        "bandwidth_max_bps": float(max(bandwidth)),
-    }
+    return LinkFacts(
+        latency_min_s=float(min(latency)),
+        latency_max_s=float(max(latency)),
+        bandwidth_min_bps=float(min(bandwidth)),
+        bandwidth_max_bps=float(max(bandwidth)),
+        from_profile=bool(graph.graph.get("links_from_profile", True)),
+    )
 
 
-def network_details(setup: Setup) -> dict[str, Any]:
-    """Return the facts of the network a summary shows (agents, links, spectral gap)."""
+def network_details(setup: Setup) -> NetworkFacts:
+    """Return the facts of the network a summary shows (agents, links, spectral gap, links).
+
+    Examples
+    --------
+    >>> cfg = RunConfig(topology="ring", agents=5)
+    >>> facts = network_details(build(cfg))
+    >>> facts.agents, facts.links, facts.link.from_profile
+    (5, 5, True)
+    """
     graph = setup.graph
-    return {
-        "agents": graph.number_of_nodes(),
-        "links": graph.number_of_edges(),
-        "spectral_gap": mixing.spectral_gap(setup.W),
-        **link_facts(graph),
-        "links_from_profile": bool(graph.graph.get("links_from_profile", True)),
-        "error_name": setup.problem.error_name,
-    }
+    return NetworkFacts(
+        agents=graph.number_of_nodes(),
+        links=graph.number_of_edges(),
+        spectral_gap=mixing.spectral_gap(setup.W),
+        link=link_facts(graph),
+    )

@@ -11,7 +11,7 @@ produces files pandas reads directly (``pd.read_csv(dir / "rounds.csv")``):
 ``agents.csv``      one row per (round, agent): bits_sent, bits_received, finish_time_s
 ``links.csv``       one row per link direction: src, dst, messages, bits, busy_time_s
 ``messages.csv``    one row per message (only when messages were recorded)
-``summary.json``    the final figures and why the run stopped
+``summary.json``    the final figures and why the run stopped (:class:`~gossip_sim.summary.Summary`)
 ``config.json``     the resolved configuration, enough to rerun the run exactly
 ==================  ======================================================================
 
@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gossip_sim.network import MessageRecord
+from gossip_sim.summary import AlgorithmFacts, BoundFacts, Ending, NetworkFacts, Status, Summary
 
 __all__ = ["ROUND_FIELDS", "RoundRecord", "Trace", "jsonable"]
 
@@ -64,9 +65,18 @@ class Trace:
     agent_finish: NDArray[np.float64] | None = None  # (rounds + 1, K)
     links: list[tuple[int, int, int, int, float]] = field(default_factory=list)
     messages: list[MessageRecord] | None = None
-    status: str = "rounds exhausted"
-    details: dict[str, Any] = field(default_factory=dict)
+    ending: Ending = field(default_factory=lambda: Ending(Status.ROUNDS_EXHAUSTED))  # and why
+    algorithm: AlgorithmFacts | None = None  # what the algorithm resolved (its describe())
+    simpy_events: int | None = None  # the events SimPy scheduled
+    network: NetworkFacts | None = None  # set by gossip_sim.execute, as are the next two
+    error_name: str | None = None  # what the error column measures
+    bound: BoundFacts | None = None
     final_values: NDArray[np.float64] | None = None
+
+    @property
+    def status(self) -> str:
+        """How the run ended, in words: ``"target reached"``, ``"diverged: ..."``."""
+        return str(self.ending)
 
     @property
     def final(self) -> RoundRecord:
@@ -77,20 +87,31 @@ class Trace:
         """Return one field of every round as an array, e.g. ``trace.column("error")``."""
         return np.array([getattr(r, name) for r in self.rounds])
 
-    def summary(self) -> dict[str, Any]:
-        """Return the final figures of the run as a JSON-ready dict."""
+    def summary(self) -> Summary:
+        """Return the final figures of the run and how it ended (``summary.json``'s content).
+
+        Examples
+        --------
+        >>> t = Trace(config={}, rounds=[RoundRecord(0, 0.0, 0, 0, 0, 1.0, 1.0)])
+        >>> t.summary().to_dict()["status"], t.summary().total_bits
+        ('rounds exhausted', 0)
+        """
         last = self.final
-        return {
-            "status": self.status,
-            "rounds": last.round,
-            "final_error": last.error,
-            "final_consensus_error": last.consensus_error,
-            "initial_error": self.rounds[0].error,
-            "total_bits": last.cumulative_bits,
-            "total_messages": int(sum(r.messages for r in self.rounds)),
-            "simulated_time_s": last.time_s,
-            **self.details,
-        }
+        return Summary(
+            ending=self.ending,
+            rounds=last.round,
+            final_error=last.error,
+            final_consensus_error=last.consensus_error,
+            initial_error=self.rounds[0].error,
+            total_bits=last.cumulative_bits,
+            total_messages=int(sum(r.messages for r in self.rounds)),
+            simulated_time_s=last.time_s,
+            algorithm=self.algorithm,
+            simpy_events=self.simpy_events,
+            network=self.network,
+            error_name=self.error_name,
+            bound=self.bound,
+        )
 
     def write(self, directory: str | Path) -> Path:
         """Write the trace files into ``directory`` (created if needed) and return it."""
@@ -106,7 +127,7 @@ class Trace:
             # rounds.csv numbers a round by the count of rounds done (1 = the first); so here
             rows = (m._replace(round=m.round + 1) for m in self.messages)
             _write_csv(out / "messages.csv", MessageRecord._fields, rows)
-        _write_json(out / "summary.json", self.summary())
+        _write_json(out / "summary.json", self.summary().to_dict())
         _write_json(out / "config.json", self.config)
         return out
 

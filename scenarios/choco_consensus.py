@@ -50,7 +50,7 @@ def report(results, figures):
             run = runs.runs[0]
             rounds = first_reach(run, accuracy, "round", "consensus_error")
             bits = first_reach(run, accuracy, "cumulative_bits", "consensus_error")
-            per_round = run.summary["total_bits"] / max(run.summary["rounds"], 1)
+            per_round = run.summary.bits_per_round
             saving = exact_bits / bits if bits and exact_bits else None
             rows.append(
                 [
@@ -60,8 +60,8 @@ def report(results, figures):
                     rounds,
                     bits,
                     saving,
-                    run.summary["final_consensus_error"],
-                    run.summary["rounds"],
+                    run.summary.final_consensus_error,
+                    run.summary.rounds,
                 ]
             )
     return (

@@ -30,8 +30,8 @@ def _hub_share(run):
     """
     k = _workers(run)
     s = run.summary
-    hub_bits = s["total_bits"] * k / (k + 1)
-    return hub_bits / s["bandwidth_max_bps"] / s["simulated_time_s"]
+    hub_bits = s.total_bits * k / (k + 1)
+    return hub_bits / s.network.link.bandwidth_max_bps / s.simulated_time_s
 
 
 def report(results, figures):
@@ -48,7 +48,7 @@ def report(results, figures):
             if pts:
                 ax.plot(
                     [k for k, _ in pts],
-                    [r.summary["simulated_time_s"] for _, r in pts],
+                    [r.summary.simulated_time_s for _, r in pts],
                     "o-",
                     label=label,
                 )
@@ -70,7 +70,7 @@ def report(results, figures):
         pts = [(k, r) for k, r in _points(results, profiles[0], label) if r.reached]
         if pts:
             ax.plot(
-                [k for k, _ in pts], [r.summary["total_bits"] for _, r in pts], "o-", label=label
+                [k for k, _ in pts], [r.summary.total_bits for _, r in pts], "o-", label=label
             )
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
@@ -96,15 +96,15 @@ def report(results, figures):
                         links,
                         label,
                         k,
-                        s.get("gossip_rounds", "-"),
-                        s["rounds"] if reached else "-",
-                        s["total_bits"] if reached else "-",
-                        s["simulated_time_s"] if reached else "-",
-                        s["simulated_time_s"] / s["rounds"] if reached else "-",
+                        s.algorithm.extra.get("gossip_rounds", "-"),
+                        s.rounds if reached else "-",
+                        s.total_bits if reached else "-",
+                        s.simulated_time_s if reached else "-",
+                        s.simulated_time_s / s.rounds if reached else "-",
                         f"{_hub_share(run):.0%}"
                         if reached and run.get("topology") == "star"
                         else "-",
-                        "" if reached else f"{s['status']} (MSE {s['final_error']:.2g})",
+                        "" if reached else f"{run.status} (MSE {s.final_error:.2g})",
                     ]
                 )
         lines.append(_crossover(results, links, series))
@@ -135,13 +135,13 @@ def _crossover(results, links, series):
             if (
                 run.reached
                 and k in star
-                and (run.summary["simulated_time_s"] < star[k].summary["simulated_time_s"])
+                and (run.summary.simulated_time_s < star[k].summary.simulated_time_s)
             ):
                 wins.append(
                     (
                         k,
                         label,
-                        star[k].summary["simulated_time_s"] / run.summary["simulated_time_s"],
+                        star[k].summary.simulated_time_s / run.summary.simulated_time_s,
                     )
                 )
     if not wins:

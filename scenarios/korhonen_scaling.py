@@ -25,10 +25,10 @@ def _rows(results):
                 "N": run.get("agents") - 1,
                 "d": run.get("dim"),
                 "eps": run.get("target"),
-                "bits": s["total_bits"],
-                "bound": s["lower_bound_bits"],
-                "ratio": s["bits_over_lower_bound"],
-                "rounds": s["rounds"],
+                "bits": s.total_bits,
+                "bound": s.bound.bits,
+                "ratio": s.bound.ratio,
+                "rounds": s.rounds,
             }
         )
     return rows
@@ -42,7 +42,8 @@ def report(results, figures):
         return "No run reached its target."
     ratio = np.array([r["ratio"] for r in rows])
     low, high = float(ratio.min()), float(ratio.max())
-    formula = results.runs[0].summary.get("lower_bound_formula", "N d log2(beta d / eps)")
+    bounds = [r.summary.bound for r in results if r.summary and r.summary.bound]
+    formula = next((b.formula for b in bounds if b.formula), "N d log2(beta d / eps)")
 
     fig, ax = plt.subplots(figsize=(6, 5), constrained_layout=True)
     epsilons = sorted({r["eps"] for r in rows}, reverse=True)

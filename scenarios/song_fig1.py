@@ -56,8 +56,8 @@ def report(results, figures):
         mean, low, high = [], [], []
         for dim in dims:
             runs = fixed.where(dim=dim)
-            bits = [r.summary["total_bits"] for r in runs if r.reached]
-            its = [r.summary["rounds"] for r in runs if r.reached]
+            bits = [r.summary.total_bits for r in runs if r.reached]
+            its = [r.summary.rounds for r in runs if r.reached]
             if not bits:
                 rows.append([n, dim, f"0/{len(runs)}", None, None, None, None])
                 continue
@@ -108,7 +108,7 @@ def report(results, figures):
         )
     paper = results.where(series=s["paper"])
     if len(paper):
-        finals = [r.summary["final_error"] for r in paper]
+        finals = [r.summary.final_error for r in paper if r.summary is not None]
         reached = sum(r.reached for r in paper)
         lines.append(
             f"- With the paper's floor(ln(t+100)) rounds, {reached}/{len(paper)} runs "

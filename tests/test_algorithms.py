@@ -220,7 +220,7 @@ def test_coordinator_algorithm_on_a_ring_is_refused():
 @pytest.mark.parametrize(
     ("algorithm", "problem", "message"),
     [
-        ("dgd", "consensus", "has none; give --problem quadratic"),
+        ("dgd", "consensus", "has none; give --problem kernel-regression, .*quadratic"),
         ("choco-gossip", "quadratic", "averages the agents' vectors"),
         ("song-decentralized", "quadratic", "one common point"),
     ],

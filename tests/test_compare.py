@@ -43,8 +43,8 @@ def test_spectral_gaps_and_rounds_follow_theory_at_k16(k16):
 def test_rows_agree_with_the_runs_they_summarise(k16):
     ring = _row(k16, "ring")
     runs = k16.results.where(topology="ring").runs
-    rounds = [r.summary["rounds"] for r in runs]
-    bits = [r.summary["total_bits"] for r in runs]
+    rounds = [r.summary.rounds for r in runs]
+    bits = [r.summary.total_bits for r in runs]
     assert ring.rounds == Stat.of(rounds)
     assert ring.bits.mean == pytest.approx(sum(bits) / 2)
     per_round = [b / n for b, n in zip(bits, rounds, strict=True)]

@@ -62,7 +62,7 @@ def read_csv(path):
     ("old", "new", "words"),
     [
         ("dim = 6", "dimm = 6", ["line 8", "[run] dimm", "did you mean 'dim'"]),
-        ("dim = 6", 'dim = "six"', ["line 8", "'dim'", "give a int"]),
+        ("dim = 6", 'dim = "six"', ["line 8", "'dim'", "give an integer"]),
         ("agents = [4, 6]", "agents = 4", ["line 13", "give a non-empty list"]),
         ("agents = [4, 6]", "agentz = [4, 6]", ["line 13", "[sweep] agentz", "placeholder"]),
         ("levels = 4", "level = 4", ["placeholder {levels} is not defined"]),

@@ -263,6 +263,87 @@ def test_a_failed_run_is_reported_not_kept_and_retried_alone(tmp_path, capsys, r
     assert ran == [{"topology": "ring", "seed": 0}, {"topology": "ring", "seed": 1}]
 
 
+# --- a bug stops the sweep -------------------------------------------------------------------
+
+
+def buggy_execute(real, agents=5, topology="ring", seed=0):
+    """``execute`` with a bug (ZeroDivisionError) in the one run of these parameters."""
+
+    def execute(config):
+        if (config.agents, config.topology, config.seed) == (agents, topology, seed):
+            return 1 / 0
+        return real(config)
+
+    return execute
+
+
+def assert_bug_reported(err, out, source=True):
+    """The bug's report: which run, its settings as JSON, the traceback, what is kept."""
+    assert "run 4 (agents=5, topology=ring, seed=0) raised an error that is a bug" in err
+    settings = next(line for line in err.splitlines() if line.startswith("its settings"))
+    config = json.loads(settings.split(": ", 1)[1])
+    assert (config["agents"], config["topology"], config["seed"]) == (5, "ring", 0)
+    assert "Traceback (most recent call last)" in err and "ZeroDivisionError" in err
+    assert "1 / 0" in err or not source  # the bug's line (a Dask worker has no test file)
+    assert "please report this bug" in err and str(out) in err
+    assert "failed" not in err  # not a failed run
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_bug_in_a_run_stops_the_sweep_shows_it_and_the_sweep_resumes(
+    tmp_path, whole, monkeypatch, capsys, workers
+):
+    import gossip_sim.sweep.outcome as outcome
+
+    scenario, out = write(tmp_path, TINY), tmp_path / "out"
+    monkeypatch.setattr(outcome, "execute", buggy_execute(outcome.execute))  # forked: inherited
+    assert sweep(scenario, out, "--workers", workers) == 3
+    assert_bug_reported(capsys.readouterr().err, out)
+    assert not (out / "runs.csv").exists()  # no table over a sweep a bug stopped
+    kept = {p.name for p in (out / "runs").iterdir()}
+    assert f"{planned(out)[4]['digest']}.json" not in kept
+    if workers == "1":  # in order: the four runs before the bug finished and are kept
+        assert kept == {f"{r['digest']}.json" for r in planned(out)[:4]}
+    monkeypatch.undo()  # the bug fixed, the same command resumes
+    assert sweep(scenario, out, "--workers", workers, quiet=False) == 0
+    assert f"8 runs: {8 - len(kept)} run now, {len(kept)} kept from earlier, 0 failed" in (
+        capsys.readouterr().out
+    )
+    assert tables(out) == whole
+
+
+def test_only_gossip_sims_own_errors_fail_a_run(monkeypatch):
+    import gossip_sim.sweep.outcome as outcome
+    from gossip_sim.errors import DecodeError, RunBug
+
+    run = expand({"topology": "ring", "dim": 4, "rounds": 2})[0]
+    for error in (ConfigError("agents = 2 is too few"), DecodeError("outside the radius")):
+        monkeypatch.setattr(outcome, "execute", lambda config, error=error: _raise(error))
+        result = outcome.run_one(run)
+        assert result.failure == f"{type(error).__name__}: {error}" and result.bug is None
+    monkeypatch.setattr(outcome, "execute", lambda config: _raise(KeyError("nbits")))
+    result = outcome.run_one(run)
+    assert result.failure is None and "KeyError: 'nbits'" in result.bug
+    with pytest.raises(RunBug, match=r"run 0 \(seed=0\) raised an error that is a bug"):
+        local.run_all([run], workers=1)
+
+
+def _raise(error):
+    raise error
+
+
+def test_a_bug_in_a_scenario_run_exits_3_with_its_settings(tmp_path, monkeypatch, capsys):
+    import gossip_sim.sweep.outcome as outcome
+
+    monkeypatch.setattr(outcome, "execute", buggy_execute(outcome.execute))
+    scenario = write(tmp_path, TINY)
+    argv = ["scenario", "run", str(scenario), "--out", str(tmp_path / "o"), "--workers", "1"]
+    assert main([*argv, "--quiet"]) == 3
+    err = capsys.readouterr().err
+    assert "run 4 (agents=5, topology=ring, seed=0) raised an error that is a bug" in err
+    assert "ZeroDivisionError" in err
+
+
 # --- the tidy tables --------------------------------------------------------------------------
 
 
@@ -411,6 +492,45 @@ def test_a_sweep_on_a_dask_cluster_gives_the_same_tables_and_resumes(
     assert sweep(scenario, out, "--scheduler", dask_scheduler, quiet=False) == 0
     assert "8 runs: 2 run now, 6 kept from earlier, 0 failed" in capsys.readouterr().out
     assert tables(out) == tables(tmp_path / "local")
+
+
+def test_a_bug_in_a_run_on_a_dask_cluster_stops_the_sweep_and_it_resumes(
+    tmp_path, dask_scheduler, whole, capsys
+):
+    import distributed
+
+    def patch():  # runs in each worker process: the same bug as the local tests' (run 4)
+        import gossip_sim.sweep.outcome as outcome
+
+        real = outcome.execute
+
+        def execute(config):
+            if (config.agents, config.topology, config.seed) == (5, "ring", 0):
+                return 1 / 0
+            return real(config)
+
+        outcome.real_execute, outcome.execute = real, execute
+
+    def unpatch():
+        import gossip_sim.sweep.outcome as outcome
+
+        outcome.execute = outcome.__dict__.pop("real_execute", outcome.execute)
+
+    scenario, out = write(tmp_path, TINY), tmp_path / "out"
+    with distributed.Client(dask_scheduler, timeout=30, set_as_default=False) as client:
+        client.run(patch)
+        try:
+            assert sweep(scenario, out, "--scheduler", dask_scheduler) == 3
+        finally:
+            client.run(unpatch)
+    assert_bug_reported(capsys.readouterr().err, out, source=False)
+    kept = {p.name for p in (out / "runs").iterdir()} if (out / "runs").is_dir() else set()
+    assert f"{planned(out)[4]['digest']}.json" not in kept
+    assert sweep(scenario, out, "--scheduler", dask_scheduler, quiet=False) == 0
+    assert f"8 runs: {8 - len(kept)} run now, {len(kept)} kept from earlier, 0 failed" in (
+        capsys.readouterr().out
+    )
+    assert tables(out) == whole
 
 
 def test_an_unreachable_scheduler_is_one_line_naming_it_and_writes_nothing(

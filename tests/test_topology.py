@@ -55,7 +55,7 @@ def test_generators_build_connected_graphs_with_links(name, k):
     check_built(graph, k)
     assert graph.graph["name"] == name
     assert graph.graph["links"] == "lan"
-    lan = topology.LINK_PROFILES["lan"]
+    lan = topology.link_profile("lan")
     assert all(d["latency"] == lan.latency for *_, d in graph.edges(data=True))
     assert all(d["nic_egress"] == lan.bandwidth for _, d in graph.nodes(data=True))
 
@@ -141,7 +141,7 @@ def test_single_agent_is_valid_for_complete_and_path(name):
     facts = describe(graph)
     assert facts["agents"] == 1
     assert facts["diameter"] == 0
-    assert graph.nodes[0]["nic_egress"] == topology.LINK_PROFILES["datacenter"].nic_egress
+    assert graph.nodes[0]["nic_egress"] == topology.link_profile("datacenter").nic_egress
 
 
 @pytest.mark.parametrize(
@@ -192,11 +192,12 @@ def test_unknown_link_profile_suggests():
 
 def test_link_profiles_are_documented_and_consistent():
     assert set(topology.LINK_PROFILES) == {"datacenter", "lan", "wan", "edge"}
-    for name, profile in topology.LINK_PROFILES.items():
+    for name in topology.LINK_PROFILES:
+        profile = topology.link_profile(name)
         assert profile.name == name
         assert profile.nic_egress == profile.bandwidth
         assert profile.description and profile.source
-    speeds = [topology.LINK_PROFILES[n].latency for n in ("datacenter", "lan", "wan")]
+    speeds = [topology.link_profile(n).latency for n in ("datacenter", "lan", "wan")]
     assert speeds == sorted(speeds)
 
 

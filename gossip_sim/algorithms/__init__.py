@@ -11,7 +11,6 @@ from typing import Any
 import networkx as nx
 import scipy.sparse as sp
 
-from gossip_sim._registry import parse_spec
 from gossip_sim.algorithms.base import (
     ALGORITHMS,
     Algorithm,
@@ -20,6 +19,8 @@ from gossip_sim.algorithms.base import (
     Links,
     RoundResult,
     is_coordinator_algorithm,
+    optimisers,
+    settings_used,
 )
 from gossip_sim.algorithms.coordinator import KorhonenAlistarh, ParameterServer
 from gossip_sim.algorithms.decentralized import DGD, ChocoSGD
@@ -48,6 +49,8 @@ __all__ = [
     "choco_gamma",
     "create",
     "is_coordinator_algorithm",
+    "optimisers",
+    "settings_used",
 ]
 
 
@@ -55,7 +58,8 @@ def create(spec: Any, graph: nx.Graph, W: sp.csr_array, problem: Problem, **extr
     """Return the algorithm named by ``spec`` (``"choco-gossip:gamma=0.5"``) on this network.
 
     ``extra`` (e.g. ``compressor=``, ``seed=``) are passed on where the algorithm takes them;
-    parameters in ``spec`` win.
+    a parameter is given in ``spec`` or in ``extra``, never in both (see
+    :meth:`~gossip_sim._registry.Registry.check_params`).
 
     Examples
     --------
@@ -64,11 +68,11 @@ def create(spec: Any, graph: nx.Graph, W: sp.csr_array, problem: Problem, **extr
     >>> p = gs.problems.create("consensus", n_agents=4, dim=2)
     >>> gs.algorithms.create("choco-gossip:gamma=0.5", g, W, p, compressor="topk:k=1").gamma
     0.5
+    >>> gs.algorithms.create("dgd:lr=0.1", g, W, p)
+    Traceback (most recent call last):
+    ...
+    gossip_sim.errors.ConfigError: algorithm 'dgd' has no parameter 'lr'; valid: step
     """
     if not isinstance(spec, str):
         return spec
-    name, params = parse_spec(spec)
-    ALGORITHMS.check_params(name, params)
-    accepted = ALGORITHMS.entry(name).parameters
-    kwargs = {k: v for k, v in extra.items() if k in accepted}
-    return ALGORITHMS.get(name)(graph, W, problem, **{**kwargs, **params})
+    return ALGORITHMS.create(spec, graph, W, problem, **extra)

@@ -23,7 +23,7 @@ import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
-from gossip_sim._registry import Registry
+from gossip_sim._registry import Registry, parse_spec
 from gossip_sim._typing import Stack
 from gossip_sim.errors import ConfigError
 
@@ -35,11 +35,22 @@ __all__ = [
     "Links",
     "RoundResult",
     "is_coordinator_algorithm",
+    "optimisers",
     "require_optimisation",
     "resolve_step",
+    "settings_used",
 ]
 
-ALGORITHMS: Registry[Any] = Registry("algorithm")
+#: The algorithms by name. Facts each registration may state (defaults here):
+#: ``averaging`` -- it averages the agents' vectors (problems with gradients are refused);
+#: ``coordinator`` -- it runs on a star whose hub is a data-less coordinator;
+#: ``sends`` -- for an algorithm without a ``compressor`` parameter, what its messages are, as
+#: a compressor spec (``{b}`` is replaced by the algorithm's parameter ``b``).
+#: Whether it takes a compressor or a consensus step is whether its constructor names
+#: ``compressor`` or ``gamma``.
+ALGORITHMS: Registry[Any] = Registry(
+    "algorithm", facts={"averaging": False, "coordinator": False, "sends": None}
+)
 
 IntArray = NDArray[np.int64]
 
@@ -98,7 +109,7 @@ class Coordinator:
                 f"{algorithm} is a coordinator algorithm: it needs a star topology whose hub is "
                 f"the coordinator (give --topology star), not a graph with {k} nodes and "
                 f"{graph.number_of_edges()} edges; on other graphs use a decentralized "
-                "algorithm (dgd, choco-sgd, song-decentralized)"
+                f"algorithm ({', '.join(optimisers(coordinator=False))})"
             )
         workers = np.array(sorted(n for n in graph.nodes if n != hub), dtype=np.int64)
         return cls(int(hub), workers)
@@ -114,14 +125,15 @@ def require_optimisation(problem: Any, algorithm: str) -> Any:
     ...
     gossip_sim.errors.ConfigError: dgd minimises a sum of local objectives, ...
     """
-    from gossip_sim.problems import is_optimisation
+    from gossip_sim.problems import PROBLEMS, is_optimisation
 
     if not is_optimisation(problem):
+        with_gradients = PROBLEMS.choices_text(PROBLEMS.names_where(optimisation=True), " or ")
+        averaging = " / ".join(ALGORITHMS.names_where(averaging=True))
         raise ConfigError(
             f"{algorithm} minimises a sum of local objectives, and problem "
-            f"{getattr(problem, 'name', problem)!r} has none; give --problem quadratic, "
-            "least-squares, kernel-regression, logistic or pyramidal-nn (or average vectors "
-            "with --algorithm choco-gossip / exact-gossip)"
+            f"{getattr(problem, 'name', problem)!r} has none; give --problem {with_gradients} "
+            f"(or average vectors with --algorithm {averaging})"
         )
     return problem
 
@@ -149,7 +161,47 @@ def is_coordinator_algorithm(name: str) -> bool:
     >>> is_coordinator_algorithm("korhonen-alistarh"), is_coordinator_algorithm("dgd")
     (True, False)
     """
-    return bool(getattr(ALGORITHMS.get(name.split(":")[0]), "coordinator", False))
+    return bool(ALGORITHMS.entry(parse_spec(name)[0]).facts["coordinator"])
+
+
+def optimisers(*, coordinator: bool) -> list[str]:
+    """Return the names of the algorithms that minimise (do not average), on a star or not.
+
+    Examples
+    --------
+    >>> "dgd" in optimisers(coordinator=False), "dgd" in optimisers(coordinator=True)
+    (True, False)
+    """
+    return ALGORITHMS.names_where(averaging=False, coordinator=coordinator)
+
+
+def settings_used(algorithm: str, compressor: str, gamma: float | str) -> dict[str, Any]:
+    """Return the compressor and consensus step ``gamma`` a run of ``algorithm`` really uses.
+
+    Derived from the registration alone, so it is known before the run: an algorithm whose
+    constructor takes ``compressor`` (``gamma``) uses the run's; one that does not sends what
+    its registration declares (``sends``, with the algorithm's parameters filled in), and has
+    no gamma (None). None also where an algorithm declares nothing.
+
+    Examples
+    --------
+    >>> settings_used("exact-gossip", "qsgd:s=16,scaled=true", "auto")
+    {'compressor': 'identity:precision=64', 'gamma': None}
+    >>> settings_used("song-server:b=4", "qsgd:s=16,scaled=true", "auto")["compressor"]
+    'grid:b=4 (b0=16)'
+    >>> settings_used("choco-gossip", "topk:k=0.1", 0.5)
+    {'compressor': 'topk:k=0.1', 'gamma': 0.5}
+    """
+    name, params = parse_spec(algorithm)
+    entry = ALGORITHMS.entry(name)
+    sends = entry.facts["sends"]
+    if entry.takes("compressor"):
+        used: str | None = compressor
+    elif sends is not None:
+        used = str(sends).format_map({**entry.parameters, **params})
+    else:
+        used = None
+    return {"compressor": used, "gamma": gamma if entry.takes("gamma") else None}
 
 
 @dataclass(frozen=True)

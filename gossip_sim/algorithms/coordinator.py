@@ -245,17 +245,17 @@ def _margin(x: Stack, reference: Stack, radius: float) -> float:
     return float(np.linalg.norm(x - reference, axis=1).max() / radius)
 
 
-@ALGORITHMS.register("parameter-server", coordinator=True)
+@ALGORITHMS.register("parameter-server", coordinator=True, sends="identity:precision=64")
 def parameter_server(
-    graph: nx.Graph, W: sp.csr_array, problem: Any, step: float | str = "auto", **_: Any
+    graph: nx.Graph, W: sp.csr_array, problem: Any, step: float | str = "auto"
 ) -> ParameterServer:
     """Full-precision parameter-server GD on a star: float64 gradients up, their sum down."""
     return ParameterServer(graph, problem, step)
 
 
-@ALGORITHMS.register("korhonen-alistarh", coordinator=True)
+@ALGORITHMS.register("korhonen-alistarh", coordinator=True, sends="lattice (two-stage)")
 def korhonen_alistarh(
-    graph: nx.Graph, W: sp.csr_array, problem: Any, report: bool = True, **_: Any
+    graph: nx.Graph, W: sp.csr_array, problem: Any, report: bool = True
 ) -> KorhonenAlistarh:
     """Korhonen & Alistarh's two-stage lattice-quantised GD through the coordinator (star)."""
     return KorhonenAlistarh(graph, problem, report)

@@ -85,10 +85,12 @@ class MiniBatch:
         if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 1:
             raise ConfigError(f"batch={self.size!r} is not valid; give an integer >= 1")
         if self.samples_per_agent is None:
+            from gossip_sim.problems import PROBLEMS
+
+            sampled = PROBLEMS.choices_text(PROBLEMS.names_taking("samples"), " or ")
             raise ConfigError(
                 f"batch={self.size}: this problem has no samples to draw (stochastic "
-                "gradients need least-squares, kernel-regression, logistic or pyramidal-nn); "
-                "drop batch= for full gradients"
+                f"gradients need {sampled}); drop batch= for full gradients"
             )
         smallest = min(self.samples_per_agent)
         if self.size > smallest:
@@ -202,10 +204,8 @@ class ChocoSGD:
         }
 
 
-@ALGORITHMS.register("dgd")
-def dgd(
-    graph: nx.Graph, W: sp.csr_array, problem: Any, step: float | str = "auto", **_: Any
-) -> DGD:
+@ALGORITHMS.register("dgd", sends="identity:precision=64")
+def dgd(graph: nx.Graph, W: sp.csr_array, problem: Any, step: float | str = "auto") -> DGD:
     """Decentralized gradient descent x <- Wx - step*grad, full float64 messages."""
     return DGD(graph, W, problem, step)
 

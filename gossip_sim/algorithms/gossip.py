@@ -266,8 +266,8 @@ class ChocoGossip:
         }
 
 
-@ALGORITHMS.register("exact-gossip", averaging=True)
-def exact_gossip(graph: nx.Graph, W: sp.csr_array, problem: Problem, **_: Any) -> ExactGossip:
+@ALGORITHMS.register("exact-gossip", averaging=True, sends="identity:precision=64")
+def exact_gossip(graph: nx.Graph, W: sp.csr_array, problem: Problem) -> ExactGossip:
     """Exact gossip x ← Wx with full float64 messages (the uncompressed baseline)."""
     return ExactGossip(graph, W, problem)
 

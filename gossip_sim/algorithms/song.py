@@ -391,7 +391,7 @@ class SongDecentralized:
         }
 
 
-@ALGORITHMS.register("song-server", coordinator=True)
+@ALGORITHMS.register("song-server", coordinator=True, sends="grid:b={b} (b0={b0})")
 def song_server(
     graph: nx.Graph,
     W: sp.csr_array,

@@ -3,7 +3,9 @@
 ``gossip-sim [run options]`` runs one simulation (``gossip-sim --topology ring --agents 5``);
 ``gossip-sim topologies``, ``gossip-sim compressors`` and ``gossip-sim algorithms`` list what
 the registries hold. A :class:`~gossip_sim.errors.GossipSimError` is printed as one line and the
-exit code is 2; a diverged run keeps its trace and exits with 1.
+exit code is 2; a diverged run keeps its trace and exits with 1. A bug met by a run of a sweep
+(:class:`~gossip_sim.errors.RunBug`) stops it: the run's settings and traceback are printed and
+the exit code is 3 (:data:`BUG`).
 
 Examples
 --------
@@ -20,9 +22,12 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-from gossip_sim.errors import GossipSimError
+from gossip_sim.errors import GossipSimError, RunBug
 
-__all__ = ["main"]
+__all__ = ["BUG", "main"]
+
+#: The exit code of a sweep stopped by a bug (1 is a failed run, 2 bad input).
+BUG = 3
 
 
 #: Each subcommand's module and function (imported only when that subcommand runs).
@@ -62,6 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GossipSimError as exc:
         print(f"gossip-sim: error: {exc}", file=sys.stderr)
         return 2
+    except RunBug as exc:
+        notes = "".join(f"\n{note}" for note in getattr(exc, "__notes__", ()))
+        report = "please report this bug with the lines above"
+        print(f"gossip-sim: {exc}\n{report}{notes}", file=sys.stderr)
+        return BUG
     except BrokenPipeError:  # `gossip-sim ... | head`: the reader left; that is fine
         sys.stderr.close()
         return 0

@@ -54,7 +54,11 @@ def reference_markdown() -> str:
         "* 2: bad input (unknown flag, name or value), one line on stderr naming what is valid;\n"
         "* `scenario run`, `sweep`, `compare`: 1 if any run failed (each failure is listed with "
         "its parameters, the other runs finish); `sweep` and `compare`: 130 if interrupted "
-        "(Ctrl-C): the finished runs are kept in --out and the same command resumes.\n"
+        "(Ctrl-C): the finished runs are kept in --out and the same command resumes;\n"
+        "* 3: a run of `scenario run`, `sweep` or `compare` raised an error that is a bug in "
+        "gossip-sim (not a configuration it refuses, nor a divergence): the sweep stops, prints "
+        "the run's settings and traceback; `sweep` and `compare` keep the finished runs in --out "
+        "and resume once it is fixed.\n"
     )
 
 

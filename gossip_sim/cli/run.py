@@ -16,27 +16,25 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gossip_sim import __version__, algorithms, mixing, problems
-from gossip_sim.cli.parsing import HelpFormatter, Parser, gamma_value
-from gossip_sim.config import RunConfig, load_config
+from gossip_sim import __version__
+from gossip_sim.cli.parsing import HelpFormatter, Parser
+from gossip_sim.config import SETTINGS, RunConfig, Setting, load_config
 from gossip_sim.errors import DivergenceError
 from gossip_sim.quantities import format_rate, format_seconds
 from gossip_sim.simulation import execute
+from gossip_sim.summary import AlgorithmFacts, BoundFacts, NetworkFacts, Summary
 from gossip_sim.trace import Trace
 
-__all__ = ["build_parser", "format_summary", "run_command"]
-
-_DEFAULTS = RunConfig()
-
-
-def _choices(registry: Any) -> str:
-    return ", ".join(registry.names())
+__all__ = ["build_parser", "format_summary", "given_settings", "run_command"]
 
 
 def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     """Return the parser of ``gossip-sim`` (run options; subcommands are listed in the epilog).
 
-    ``width`` fixes the help text's line width (default: the terminal's).
+    ``width`` fixes the help text's line width (default: the terminal's). The run settings'
+    flags come from :data:`gossip_sim.config.SETTINGS`; their parsed defaults are absent
+    (:func:`given_settings` reads the flags given), so a ``--config`` file keeps every value
+    the command line does not set.
     """
     parser = Parser(
         prog="gossip-sim",
@@ -51,87 +49,18 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
         "agents.csv, links.csv, summary.json, config.json, error.png in --out.",
     )
     parser.add_argument("--version", action="version", version=f"gossip-sim {__version__}")
-    net = parser.add_argument_group("network")
-    net.add_argument(
-        "--topology",
-        default=_DEFAULTS.topology,
-        help="topology name (with parameters, 'erdos-renyi:p=0.3'), catalogue "
-        "network or graph file; see 'gossip-sim topologies'",
-    )
-    net.add_argument(
-        "--agents",
-        "-k",
-        type=int,
-        default=_DEFAULTS.agents,
-        help="number of agents K (default: 5; a catalogue network or graph file: its size)",
-    )
-    net.add_argument(
-        "--links", default=_DEFAULTS.links, help="link profile: datacenter, lan, wan, edge"
-    )
-    net.add_argument("--latency", type=float, help="one-way latency of every link, seconds")
-    net.add_argument("--bandwidth", type=float, help="bandwidth of every link, bits/s")
-    net.add_argument("--nic-egress", type=float, help="every node's NIC egress rate, bits/s")
-    net.add_argument("--header-bits", type=int, default=0, help="wire overhead per message, bits")
-    net.add_argument(
-        "--compute-seconds",
-        type=float,
-        default=0.0,
-        help="modelled compute time per agent per round, seconds",
-    )
-    net.add_argument(
-        "--mixing",
-        default=_DEFAULTS.mixing,
-        help=f"mixing rule ({_choices(mixing.MIXING_RULES)}) or a W file",
-    )
-    alg = parser.add_argument_group("algorithm")
-    alg.add_argument(
-        "--algorithm",
-        default=_DEFAULTS.algorithm,
-        help=f"one of {_choices(algorithms.ALGORITHMS)}, with parameters as NAME:KEY=VALUE "
-        "(e.g. song-server:b=4); parameter-server, song-server and korhonen-alistarh run on "
-        "--topology star (hub = coordinator, no data); see 'gossip-sim algorithms'",
-    )
-    alg.add_argument(
-        "--compressor",
-        default=_DEFAULTS.compressor,
-        help="compressor spec, e.g. qsgd:s=16 or topk:k=0.1; see 'gossip-sim compressors'",
-    )
-    alg.add_argument(
-        "--gamma",
-        type=gamma_value,
-        default=_DEFAULTS.gamma,
-        help="CHOCO consensus step size: a number in (0, 1], 'auto' (= the compressor's omega, "
-        "default) or 'theory' (Koloskova et al. Thm 2)",
-    )
-    alg.add_argument(
-        "--problem",
-        default=_DEFAULTS.problem,
-        help=f"one of {_choices(problems.PROBLEMS)}, with parameters as NAME:KEY=VALUE "
-        "(e.g. quadratic:kappa=10); see 'gossip-sim problems'",
-    )
-    alg.add_argument(
-        "--dim",
-        "-d",
-        type=int,
-        default=_DEFAULTS.dim,
-        help="dimension D of the agents' vectors (pyramidal-nn: the wide layer's width)",
-    )
-    alg.add_argument("--rounds", type=int, default=_DEFAULTS.rounds, help="most rounds to run")
-    alg.add_argument(
-        "--target",
-        type=float,
-        default=_DEFAULTS.target,
-        help="stop when the error reaches this value (0: run all rounds)",
-    )
-    alg.add_argument("--seed", type=int, default=_DEFAULTS.seed, help="seed of every random stream")
-    out = parser.add_argument_group("output")
+    groups = {name: parser.add_argument_group(name) for name in ("network", "algorithm", "output")}
+    out = groups["output"]
+    for setting in (s for s in SETTINGS if s.group != "output"):
+        _add_setting(groups[setting.group], setting)
     out.add_argument(
         "--config",
         help="run the configuration in this JSON/TOML file (e.g. a "
         "run's config.json); flags given explicitly override it",
     )
     out.add_argument("--out", "-o", help="output directory (default: ./gossip-sim-results/RUN)")
-    out.add_argument("--record-messages", action="store_true", help="also write messages.csv")
+    for setting in (s for s in SETTINGS if s.group == "output"):
+        _add_setting(out, setting)
     out.add_argument("--no-plot", action="store_true", help="do not draw error.png")
     out.add_argument(
         "--quiet", "-q", action="store_true", help="print no summary or progress (errors only)"
@@ -140,22 +69,44 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _config_from_args(args: argparse.Namespace, given: set[str]) -> RunConfig:
-    base = load_config(args.config).to_dict() if args.config else RunConfig().to_dict()
-    for key in base:
-        if key in given or not args.config:
-            base[key] = getattr(args, key)
-    if base["target"] == 0:
-        base["target"] = None
-    return RunConfig.from_dict(base)
+def _add_setting(group: Any, setting: Setting) -> None:
+    """Add a setting's flag; its default is SUPPRESS so that only flags given are parsed."""
+    flags = [setting.flag, *([setting.short] if setting.short else [])]
+    text = setting.describe().replace("%", "%%")
+    if setting.default not in (None, False):
+        text += f" (default: {setting.default})"  # shown here: the action's default is SUPPRESS
+    if setting.kind == "bool":  # --no-record-messages turns off a --config file's true
+        how: dict[str, Any] = {"action": argparse.BooleanOptionalAction}
+    else:
+        how = {"type": _converter(setting)}
+    group.add_argument(*flags, dest=setting.name, default=argparse.SUPPRESS, help=text, **how)
 
 
-def _given_flags(argv: Sequence[str]) -> set[str]:
-    return (
-        {a[2:].split("=")[0].replace("-", "_") for a in argv if a.startswith("--")}
-        | ({"agents"} if "-k" in argv else set())
-        | ({"dim"} if "-d" in argv else set())
-    )
+def _converter(setting: Setting) -> Any:
+    """Return argparse's ``type`` for a setting, named after its type in error messages."""
+
+    def convert(text: str) -> Any:
+        return setting.parse(text)
+
+    convert.__name__ = setting.kind.split(" | ")[0]  # argparse: "invalid int value: 'x'"
+    return convert
+
+
+def given_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the settings named on the command line (flags not given are absent).
+
+    Examples
+    --------
+    >>> given_settings(build_parser().parse_args(["-k7", "--dim=3", "--quiet"]))
+    {'agents': 7, 'dim': 3}
+    """
+    return {s.name: getattr(args, s.name) for s in SETTINGS if hasattr(args, s.name)}
+
+
+def _config_from_args(args: argparse.Namespace) -> RunConfig:
+    """Return the resolved configuration: the --config file's, each given flag overriding."""
+    base = load_config(args.config).to_dict() if args.config else {}
+    return RunConfig.from_dict({**base, **given_settings(args)}).resolved()
 
 
 def _progress(args: argparse.Namespace, rounds: int) -> Any:
@@ -169,7 +120,7 @@ def _progress(args: argparse.Namespace, rounds: int) -> Any:
 def run_command(argv: Sequence[str]) -> int:
     """Run one simulation from command-line flags; return the exit code."""
     args = build_parser().parse_args(argv)
-    config = _config_from_args(args, _given_flags(argv))
+    config = _config_from_args(args)
     out = Path(args.out) if args.out else Path("gossip-sim-results") / config.slug()
     bar = _progress(args, config.rounds)
 
@@ -197,23 +148,24 @@ def run_command(argv: Sequence[str]) -> int:
 
 
 def _report(trace: Trace, config: RunConfig, out: Path, args: argparse.Namespace) -> None:
-    summary = {**trace.summary(), "output": str(out.resolve())}
+    summary, output = trace.summary(), str(out.resolve())
     if args.json:
-        print(json.dumps(summary, indent=2, default=str))
+        print(json.dumps({**summary.to_dict(), "output": output}, indent=2, default=str))
     elif not args.quiet:
-        print(format_summary(summary, config))
+        print(format_summary(summary, config, output))
 
 
 def _span(low: float, high: float, fmt: Any) -> str:
     return fmt(low) if low == high else f"{fmt(low)} to {fmt(high)}"
 
 
-def _links_line(s: dict[str, Any], config: RunConfig) -> str:
-    if s["links"] == 0:
+def _links_line(network: NetworkFacts, config: RunConfig) -> str:
+    if network.links == 0:
         return "none (a single agent)"
-    latency = _span(s["latency_min_s"], s["latency_max_s"], format_seconds)
-    rate = _span(s["bandwidth_min_bps"], s["bandwidth_max_bps"], format_rate)
-    source = f"'{config.links}' profile" if s["links_from_profile"] else "from the network's file"
+    link = network.link
+    latency = _span(link.latency_min_s, link.latency_max_s, format_seconds)
+    rate = _span(link.bandwidth_min_bps, link.bandwidth_max_bps, format_rate)
+    source = f"'{config.links}' profile" if link.from_profile else "from the network's file"
     return f"latency {latency}, bandwidth {rate} ({source})"
 
 
@@ -221,45 +173,60 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _bound_lines(s: dict[str, Any]) -> list[str]:
-    if not s.get("lower_bound_name"):
-        return [f"  lower bound   none ({s.get('lower_bound_note', 'no bound fits this run')})"]
+def _bound_lines(bound: BoundFacts | None) -> list[str]:
+    if bound is None or not bound.name:
+        note = bound.note if bound is not None else "no bound fits this run"
+        return [f"  lower bound   none ({note})"]
     lines = [
-        f"  lower bound   {s['lower_bound_bits']:,.0f} bits, {s['lower_bound_name']}: "
-        f"{s['lower_bound_formula']} (its Ω constant left out)"
+        f"  lower bound   {bound.bits:,.0f} bits, {bound.name}: "
+        f"{bound.formula} (its Ω constant left out)"
     ]
-    if not s.get("lower_bound_applies", True):
-        lines.append(f"                does not apply here: {s['lower_bound_note']}")
-    ratio = s.get("bits_over_lower_bound")
-    if ratio is not None:
-        lines.append(f"  bits / bound  {ratio:,.3g}")
+    if not bound.applies:
+        lines.append(f"                does not apply here: {bound.note}")
+    if bound.ratio is not None:
+        lines.append(f"  bits / bound  {bound.ratio:,.3g}")
     return lines
 
 
-def format_summary(summary: dict[str, Any], config: RunConfig) -> str:
-    """Return the short human-readable summary of a run."""
-    s = summary
-    per_round = s["total_bits"] / max(s["rounds"], 1)
+def _algorithm_line(facts: AlgorithmFacts) -> str:
+    return (
+        f"  compressor    {facts.compressor or '-'}"
+        + (f", omega {facts.omega:.3g}" if facts.omega is not None else "")
+        + (f", gamma {facts.gamma:.3g}" if facts.gamma is not None else "")
+        + (f" ({facts.gamma_rule})" if facts.gamma_rule is not None else "")
+        + (f", step {facts.step:.3g}" if isinstance(facts.step, float) else "")
+    )
+
+
+def format_summary(summary: Summary, config: RunConfig, output: str) -> str:
+    """Return the short human-readable summary of a run whose files are in ``output``.
+
+    ``summary`` comes from :func:`~gossip_sim.execute` (it needs the network's facts).
+
+    Examples
+    --------
+    >>> config = RunConfig(topology="ring", agents=4, dim=5, rounds=3)
+    >>> text = format_summary(execute(config).summary(), config, "out")
+    >>> text.splitlines()[0], text.splitlines()[-1]
+    ('gossip-sim: choco-gossip on ring (4 agents, 4 links)', '  results       out')
+    """
+    s, network, facts = summary, summary.network, summary.algorithm
+    if network is None or facts is None:
+        raise ValueError("format_summary needs a summary from gossip_sim.execute")
     lines = [
-        f"gossip-sim: {s['algorithm']} on {config.topology} ({_plural(s['agents'], 'agent')}, "
-        f"{_plural(s['links'], 'link')})",
-        f"  links         {_links_line(s, config)}",
-        f"  mixing        {config.mixing}, spectral gap {s['spectral_gap']:.4g}",
-        f"  compressor    {s.get('compressor', '-')}"
-        + (f", omega {s['omega']:.3g}" if "omega" in s else "")
-        + (f", gamma {s['gamma']:.3g}" if "gamma" in s else "")
-        + (f" ({s['gamma_rule']})" if "gamma_rule" in s else "")
-        + (f", step {s['step']:.3g}" if isinstance(s.get("step"), float) else ""),
-        f"  problem       {config.problem}, dimension {config.dim}, error = {s['error_name']}",
-        f"  rounds        {s['rounds']} ({s['status']})",
-        f"  error         {s['final_error']:.3e} (started at {s['initial_error']:.3e}), "
-        f"consensus error {s['final_consensus_error']:.3e}",
-        f"  bits          {s['total_bits']:,} in {s['total_messages']:,} messages "
-        f"({per_round:,.0f} per round)",
-        *_bound_lines(s),
-        f"  time          {format_seconds(s['simulated_time_s'])} simulated",
-        f"  results       {s['output']}",
+        f"gossip-sim: {facts.name} on {config.topology} ({_plural(network.agents, 'agent')}, "
+        f"{_plural(network.links, 'link')})",
+        f"  links         {_links_line(network, config)}",
+        f"  mixing        {config.mixing}, spectral gap {network.spectral_gap:.4g}",
+        _algorithm_line(facts),
+        f"  problem       {config.problem}, dimension {config.dim}, error = {s.error_name}",
+        f"  rounds        {s.rounds} ({s.ending})",
+        f"  error         {s.final_error:.3e} (started at {s.initial_error:.3e}), "
+        f"consensus error {s.final_consensus_error:.3e}",
+        f"  bits          {s.total_bits:,} in {s.total_messages:,} messages "
+        f"({s.bits_per_round:,.0f} per round)",
+        *_bound_lines(s.bound),
+        f"  time          {format_seconds(s.simulated_time_s)} simulated",
+        f"  results       {output}",
     ]
     return "\n".join(lines)
-
-

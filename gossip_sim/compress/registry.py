@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from gossip_sim._registry import Registry
+from gossip_sim._registry import Registry, parse_spec
+from gossip_sim.errors import ConfigError
 
 __all__ = ["COMPRESSORS", "create"]
 
-COMPRESSORS: Registry[Any] = Registry("compressor")
+#: The compressors by name. Fact each registration may state: ``randomised`` -- its output is
+#: random (an unbiased random quantiser), so Korhonen & Alistarh's randomised bound applies.
+COMPRESSORS: Registry[Any] = Registry("compressor", facts={"randomised": False})
 
 
 def create(spec: Any) -> Any:
@@ -34,5 +37,11 @@ def create(spec: Any) -> Any:
         return spec
     outer, plus, inner = spec.partition("+")
     if plus:
+        name = parse_spec(outer)[0]
+        if not COMPRESSORS.entry(name).takes("inner"):
+            raise ConfigError(
+                f"compressor {name!r} takes no inner quantiser after '+' in {spec!r}; "
+                f"compose with {COMPRESSORS.choices_text(COMPRESSORS.names_taking('inner'))}"
+            )
         return COMPRESSORS.create(outer, inner=create(inner))
     return COMPRESSORS.create(spec)

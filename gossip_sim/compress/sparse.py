@@ -187,7 +187,7 @@ def topk(k: float = 0.01, precision: int = 32) -> TopK:
     return TopK(k=k, precision=precision)
 
 
-@COMPRESSORS.register("randk")
+@COMPRESSORS.register("randk", randomised=True)
 def randk(k: float = 0.01, precision: int = 32, unbiased: bool = False) -> RandK:
     """Random-k: k entries at indices drawn from a shared seed; only the values travel."""
     return RandK(k=k, precision=precision, unbiased=unbiased)

@@ -43,7 +43,9 @@ __all__ = [
     "is_optimisation",
 ]
 
-PROBLEMS: Registry[Any] = Registry("problem")
+#: The problems by name. Fact each registration may state: ``optimisation`` -- the agents
+#: minimise a sum of local objectives with gradients (False: they average vectors).
+PROBLEMS: Registry[Any] = Registry("problem", facts={"optimisation": True})
 
 #: Which family of the seed papers' lower bounds a problem belongs to (see ``gossip_sim.bounds``).
 BoundKind = Literal["consensus", "quadratic", "pl", "overparameterized"]

@@ -69,7 +69,7 @@ class Consensus:
         return float(np.einsum("ij,ij->", deviation, deviation)) / self.n_agents
 
 
-@PROBLEMS.register("consensus")
+@PROBLEMS.register("consensus", optimisation=False)
 def consensus(n_agents: int, dim: int, seed: int = 0, distribution: str = "normal") -> Consensus:
     """Average consensus of the agents' random starting vectors (N(0,1) or U[0,1] entries)."""
     return Consensus(n_agents, dim, seed, distribution)

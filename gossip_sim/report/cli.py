@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gossip_sim.config import RunConfig
-from gossip_sim.errors import ConfigError
+from gossip_sim.errors import ConfigError, RunBug
 from gossip_sim.report.compare import CompareOutput, Comparison, compare
 from gossip_sim.scenarios.cli import interrupted, print_failures
 
@@ -141,6 +141,9 @@ def compare_command(argv: Sequence[str]) -> int:
     except KeyboardInterrupt:
         print(interrupted("compare", out), file=sys.stderr)
         return 130
+    except RunBug as bug:  # the CLI prints it (exit code 3); say what is kept
+        bug.add_note(interrupted("compare", out, "stopped"))
+        raise
     from gossip_sim.report.compare_text import table
 
     failed = output.results.failures

@@ -72,12 +72,12 @@ def _links_text(graph: Any) -> str:
     if not graph.number_of_edges():
         return "-"
     f = link_facts(graph)
-    latency = format_seconds(f["latency_min_s"])
-    if f["latency_max_s"] > f["latency_min_s"]:
-        latency = f"{format_seconds(f['latency_min_s'])}-{format_seconds(f['latency_max_s'])}"
-    rate = format_rate(f["bandwidth_min_bps"])
-    if f["bandwidth_max_bps"] > f["bandwidth_min_bps"]:
-        rate += f"-{format_rate(f['bandwidth_max_bps'])}"
+    latency = format_seconds(f.latency_min_s)
+    if f.latency_max_s > f.latency_min_s:
+        latency = f"{format_seconds(f.latency_min_s)}-{format_seconds(f.latency_max_s)}"
+    rate = format_rate(f.bandwidth_min_bps)
+    if f.bandwidth_max_bps > f.bandwidth_min_bps:
+        rate += f"-{format_rate(f.bandwidth_max_bps)}"
     return f"{latency}, {rate}"
 
 
@@ -89,9 +89,9 @@ def _row(group: Results) -> TopologyRow:
     drawn = [r for r in group if r.rounds]
     reached = [r for r in drawn if r.reached]
     target = config.target or 0.0
-    summaries = [r.summary for r in drawn]
-    finals = [s["final_error"] for s in summaries if s.get("final_error", 0) > 0]
-    per_round = [s["total_bits"] / s["rounds"] for s in summaries if s.get("rounds")]
+    summaries = [r.summary for r in drawn if r.summary is not None]
+    finals = [s.final_error for s in summaries if s.final_error > 0]
+    per_round = [s.total_bits / s.rounds for s in summaries if s.rounds]
     return TopologyRow(
         topology=config.topology,
         compressor=config.compressor,

@@ -115,7 +115,7 @@ def _error_figure(
         ax.set_xlabel(
             "bits sent (whole network)" if x == "cumulative_bits" else "simulated time (s)"
         )
-        ax.set_ylabel(next((r.summary.get("error_name") for r in results if r.summary), "error"))
+        ax.set_ylabel(results.error_name)
         ax.set_title(f"{size} agents")
         ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 4))
         ax.grid(True, which="both", alpha=0.3)

@@ -15,14 +15,17 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from gossip_sim.topology.generators import TOPOLOGIES
+
 __all__ = ["draw_graph", "graph_layout"]
 
 
 def graph_layout(graph: nx.Graph, seed: int = 0) -> dict[int, tuple[float, float]]:
     """Return node positions: longitude/latitude if every node has them, else a drawn layout.
 
-    Rings and paths are drawn on a circle, everything else with a seeded spring layout (so the
-    same graph is always drawn the same way).
+    Topologies registered with ``layout="circle"`` (ring, path, exponential) are drawn on a
+    circle, everything else with a seeded spring layout (so the same graph is always drawn the
+    same way).
 
     Examples
     --------
@@ -35,7 +38,8 @@ def graph_layout(graph: nx.Graph, seed: int = 0) -> dict[int, tuple[float, float
         return {n: (float(d["longitude"]), float(d["latitude"])) for n, d in nodes}
     if len(graph) and all("pos" in d for _, d in nodes):
         return {n: tuple(map(float, d["pos"]))[:2] for n, d in nodes}
-    if str(graph.graph.get("name", "")).split(":")[0] in ("ring", "path", "exponential"):
+    name = str(graph.graph.get("name", "")).split(":")[0]
+    if name in TOPOLOGIES and TOPOLOGIES.entry(name).facts["layout"] == "circle":
         return nx.circular_layout(graph)
     return nx.spring_layout(graph, seed=seed)
 

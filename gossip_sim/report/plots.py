@@ -38,7 +38,7 @@ def plot_error(trace: Trace, x: str = "bits", ax: Any = None, label: str | None 
     ax.plot(trace.column(column)[positive], error[positive], label=label)
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(trace.details.get("error_name", "error"))
+    ax.set_ylabel(trace.error_name or "error")
     ax.grid(True, which="both", alpha=0.3)
     return ax
 

@@ -21,9 +21,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from gossip_sim.errors import RunBug
 from gossip_sim.scenarios.runner import default_out, find, plan, run, shipped
 from gossip_sim.scenarios.schema import load
 from gossip_sim.sweep import RunResult, run_sweep
+from gossip_sim.sweep.results import used_settings
 
 __all__ = ["interrupted", "print_failures", "scenario_command", "sweep_command", "sweep_parser"]
 
@@ -75,10 +77,11 @@ def _show(argv: Sequence[str]) -> int:
     for r in runs:
         params = ", ".join(f"{k}={v}" for k, v in r.params.items())
         c = r.config
+        compressor = used_settings(c.to_dict())["compressor"] or "its own messages"
         print(
             f"  {r.index:>3}  {params}\n"
             f"       {c.algorithm} on {c.topology} ({c.agents} agents, {c.links}), "
-            f"{c.problem} d={c.dim}, {c.compressor}, rounds<={c.rounds}, target {c.target}"
+            f"{c.problem} d={c.dim}, {compressor}, rounds<={c.rounds}, target {c.target}"
         )
     return 0
 
@@ -206,6 +209,9 @@ def sweep_command(argv: Sequence[str]) -> int:
     except KeyboardInterrupt:
         print(interrupted("sweep", out), file=sys.stderr)
         return 130
+    except RunBug as bug:  # the CLI prints it (exit code 3); say what is kept
+        bug.add_note(interrupted("sweep", out, "stopped"))
+        raise
     failed = output.results.failures
     print_failures(failed)
     if not args.quiet:
@@ -218,13 +224,19 @@ def sweep_command(argv: Sequence[str]) -> int:
     return 1 if failed else 0
 
 
-def interrupted(command: str, out: Path) -> str:
-    """Return what an interrupted sweep or comparison says: what it kept, how to go on."""
+def interrupted(command: str, out: Path, how: str = "interrupted") -> str:
+    """Return what an interrupted (or ``how`` ended) sweep or comparison says: what it kept.
+
+    Examples
+    --------
+    >>> interrupted("sweep", Path("no-such-folder"), "stopped")
+    'gossip-sim sweep: stopped before any run finished; nothing was kept'
+    """
     kept = len(list((out / "runs").glob("*.json"))) if (out / "runs").is_dir() else 0
     if not kept:
-        return f"gossip-sim {command}: interrupted before any run finished; nothing was kept"
+        return f"gossip-sim {command}: {how} before any run finished; nothing was kept"
     return (
-        f"gossip-sim {command}: interrupted; {kept} finished run(s) are kept in {out}; "
+        f"gossip-sim {command}: {how}; {kept} finished run(s) are kept in {out}; "
         "run the same command again to resume"
     )
 

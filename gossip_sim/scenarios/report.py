@@ -206,20 +206,20 @@ def generic_report(results: Results, figures: Figures) -> str:
             plot_band(axes[0], drawn, "cumulative_bits", label=label or None)
             plot_band(axes[1], drawn, "round", label=label or None)
         reached = [r for r in group if r.reached]
+        summaries = [r.summary for r in drawn if r.summary is not None]
         rows.append(
             [
                 label or "all",
                 f"{len(reached)}/{len(group)}",
-                _mean(r.summary.get("rounds") for r in drawn),
-                _mean(r.summary.get("total_bits") for r in drawn),
-                _mean(r.summary.get("simulated_time_s") for r in drawn),
-                _mean(r.summary.get("final_error") for r in drawn),
+                _mean(s.rounds for s in summaries),
+                _mean(s.total_bits for s in summaries),
+                _mean(s.simulated_time_s for s in summaries),
+                _mean(s.final_error for s in summaries),
             ]
         )
-    error_name = next((r.summary.get("error_name") for r in results if r.summary), "error")
     for ax, x in zip(axes, ("cumulative_bits", "round"), strict=True):
         ax.set_xlabel(_LABELS[x])
-        ax.set_ylabel(error_name or "error")
+        ax.set_ylabel(results.error_name)
         ax.grid(True, which="both", alpha=0.3)
     if varied:
         axes[0].legend(fontsize="small")

@@ -57,6 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gossip_sim.config import SETTINGS as _DECLARED
 from gossip_sim.config import RunConfig
 from gossip_sim.errors import ConfigError
 from gossip_sim.sweep.plan import SETTINGS, defined_names, placeholders
@@ -419,7 +420,7 @@ def _script(value: str | None, file: Path, where: _Locator) -> Path | None:
 
 
 def schema_markdown() -> str:
-    """Return the scenario-file reference page, generated from :data:`SCHEMA` and RunConfig.
+    """Return the scenario-file reference page, from :data:`SCHEMA` and the run settings.
 
     Examples
     --------
@@ -451,13 +452,15 @@ def schema_markdown() -> str:
         "## Run settings",
         "",
         "`[run]`, `[sweep]` (as lists) and `[[series]]` take these settings, the same as the "
-        "flags of `gossip-sim` (`--nic-egress` is `nic_egress`):",
+        "flags of `gossip-sim` (`--nic-egress` is `nic_egress`); [Run settings](settings.md) "
+        "says what each one does. Values are checked before anything runs: the type, and the "
+        "names of link profiles, algorithms, compressors and problems.",
         "",
         "| setting | type | default |",
         "| --- | --- | --- |",
     ]
-    for item in dataclasses.fields(RunConfig):
-        kind = str(item.type).replace("|", "\\|")
+    for item in _DECLARED:
+        kind = item.kind.replace("|", "\\|")
         lines.append(f"| `{item.name}` | {kind} | `{item.default!r}` |")
     lines += [
         "",

@@ -9,7 +9,8 @@ the same version as here)::
 then ``gossip-sim sweep FILE.toml --scheduler tcp://HOST:8786``. Each run is one Dask task that
 calls :func:`~gossip_sim.sweep.run_one`, the same function the local processes call, and every
 random stream is seeded from the run's own seed: a run's numbers do not depend on where it ran.
-A run that fails comes back as a failed outcome like a local one; the cluster itself being
+A run that fails comes back as a failed outcome like a local one, and a run that meets a bug
+stops the sweep like a local one (its traceback comes back with it); the cluster itself being
 unreachable, empty or running another gossip-sim is refused before any run is sent.
 
 Examples
@@ -24,7 +25,7 @@ gossip_sim.errors.ConfigError: cannot reach the Dask scheduler at 'tcp://127.0.0
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Any
 
 from gossip_sim import __version__
@@ -127,7 +128,9 @@ def _gossip_sim_version() -> str:
     return str(gossip_sim.__version__)
 
 
-def cluster_outcomes(runs: Sequence[PlannedRun], scheduler: str) -> Iterator[RunOutcome]:
+def cluster_outcomes(
+    runs: Sequence[PlannedRun], scheduler: str
+) -> Generator[RunOutcome, None, None]:
     """Yield each run's outcome as the Dask cluster at ``scheduler`` finishes it.
 
     Raises :class:`~gossip_sim.errors.ConfigError` (before any run is sent) when Dask is not
@@ -152,8 +155,12 @@ def cluster_outcomes(runs: Sequence[PlannedRun], scheduler: str) -> Iterator[Run
 
 
 def _outcome(future: Any, run: PlannedRun) -> RunOutcome:
-    """Return the run's outcome; a task the cluster lost (its worker died) is a failed run."""
+    """Return the run's outcome; a task the cluster lost (its worker died) is a failed run.
+
+    :func:`~gossip_sim.sweep.run_one` returns a run's failures and bugs itself, so an
+    exception here is the cluster's, not the run's.
+    """
     try:
         return future.result()  # type: ignore[no-any-return]
-    except Exception as exc:  # run_one returns failures itself: this is the cluster's
+    except Exception as exc:
         return RunOutcome(run, None, f"{type(exc).__name__} on the Dask cluster: {exc}")

@@ -1,9 +1,12 @@
 """Run the runs of a sweep on this machine: in this process or on a pool of local processes.
 
-A run that fails (bad configuration, a bug) becomes a :class:`RunOutcome` with its error and
-does not stop the others; a run that diverges keeps its trace (status ``"diverged"``). The
-outcomes come back in the runs' order whatever order they finished in, and a run's numbers do
-not depend on which process ran it (every random stream is seeded from the run's seed).
+A run that fails (a configuration gossip-sim refuses) becomes a :class:`RunOutcome` with its
+error and does not stop the others; a run that diverges keeps its trace (status
+``"diverged"``). A run that meets a bug (any other exception) stops the sweep: the runs under
+way are stopped and :class:`~gossip_sim.errors.RunBug` is raised with the run's settings and
+traceback (the outcomes already handed to ``on_outcome`` stay handed). The outcomes come
+back in the runs' order whatever order they finished in, and a run's numbers do not depend
+on which process ran it (every random stream is seeded from the run's seed).
 
 Examples
 --------
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 
 from tqdm import tqdm
 
@@ -47,7 +50,9 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def local_outcomes(runs: Sequence[PlannedRun], workers: int) -> Iterator[RunOutcome]:
+def local_outcomes(
+    runs: Sequence[PlannedRun], workers: int
+) -> Generator[RunOutcome, None, None]:
     """Yield each run's outcome as it finishes, on ``workers`` local processes (1: in-process)."""
     if workers < 1:
         raise ConfigError(f"--workers {workers} is not valid; give 1 or more")
@@ -79,6 +84,12 @@ def run_all(
     workers (see :mod:`gossip_sim.sweep.cluster`). Either way a run's numbers are the same.
     ``on_outcome`` is called with each outcome as it arrives (a sweep folder saves it there);
     ``progress=True`` shows a progress bar over runs on stderr.
+
+    Raises
+    ------
+    RunBug
+        When a run raised an exception that is not a gossip-sim error (a bug): the runs under
+        way are stopped first.
     """
     if scheduler is not None:
         from gossip_sim.sweep.cluster import cluster_outcomes
@@ -90,6 +101,7 @@ def run_all(
     outcomes: list[RunOutcome] = []
     try:
         for outcome in source:
+            outcome.raise_bug()
             outcomes.append(outcome)
             if on_outcome is not None:
                 on_outcome(outcome)
@@ -97,5 +109,6 @@ def run_all(
             if outcome.failure:
                 bar.set_postfix(failed=sum(1 for o in outcomes if o.failure), refresh=False)
     finally:
+        source.close()  # stops the runs under way now (pool processes, cluster tasks)
         bar.close()
     return sorted(outcomes, key=lambda o: o.run.index)

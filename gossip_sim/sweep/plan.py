@@ -29,23 +29,21 @@ Examples
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
-import hashlib
 import itertools
-import json
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gossip_sim.config import SETTINGS as _DECLARED
 from gossip_sim.config import RunConfig
 from gossip_sim.errors import ConfigError
 
 __all__ = ["SETTINGS", "PlannedRun", "config_digest", "defined_names", "expand", "placeholders"]
 
-#: The run settings a sweep may set (the fields of RunConfig).
-SETTINGS = tuple(f.name for f in dataclasses.fields(RunConfig))
+#: The run settings a sweep may set (the names of :data:`gossip_sim.config.SETTINGS`).
+SETTINGS = tuple(setting.name for setting in _DECLARED)
 
 
 @dataclass(frozen=True)
@@ -60,6 +58,9 @@ class PlannedRun:
 def config_digest(config: RunConfig) -> str:
     """Return a digest of a whole run configuration: equal digests mean equal runs.
 
+    The first 20 hex digits of :meth:`RunConfig.digest` (of the resolved configuration), the
+    digest that also ends a run's folder name.
+
     Examples
     --------
     >>> config_digest(RunConfig(agents=5)) == config_digest(RunConfig(agents=5))
@@ -67,8 +68,7 @@ def config_digest(config: RunConfig) -> str:
     >>> config_digest(RunConfig(agents=5)) == config_digest(RunConfig(agents=6))
     False
     """
-    text = json.dumps(config.to_dict(), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+    return config.digest()[:20]
 
 
 def placeholders(text: str) -> list[str]:

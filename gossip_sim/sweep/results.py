@@ -2,7 +2,9 @@
 
 ==============  ===========================================================================
 ``runs.csv``    one row per run: ``run``, the series label and placeholders, every run
-                setting, then status, rounds_done, final_error, total_bits, simulated_time_s,
+                setting as the run used it (an algorithm without a compressor shows
+                what it sends, one without a consensus step an empty gamma), then
+                status, rounds_done, final_error, total_bits, simulated_time_s,
                 lower_bound_bits, bits_over_lower_bound, spectral_gap and ``failure``
 ``rounds.csv``  one row per run and round: ``run``, what the sweep varied (series, grid keys,
                 seed), then round, time_s, bits, cumulative_bits, messages,
@@ -35,11 +37,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gossip_sim.summary import Summary
 from gossip_sim.sweep.outcome import RunOutcome
 from gossip_sim.sweep.plan import SETTINGS
 from gossip_sim.trace import ROUND_FIELDS, jsonable
 
-__all__ = ["RUN_FIELDS", "Results", "RunResult"]
+__all__ = ["RUN_FIELDS", "Results", "RunResult", "used_settings"]
 
 #: The outcome columns of ``runs.csv`` (after the run's settings).
 RUN_FIELDS = (
@@ -59,29 +62,42 @@ RUN_FIELDS = (
 
 @dataclass
 class RunResult:
-    """One run of a sweep: its parameters, settings, final figures and per-round columns."""
+    """One run of a sweep: its parameters, settings, final figures and per-round columns.
+
+    ``summary`` is the run's :class:`~gossip_sim.summary.Summary` (None for a failed run).
+    """
 
     index: int
     params: dict[str, Any]
     settings: dict[str, Any]
-    summary: dict[str, Any]
+    summary: Summary | None
     rounds: dict[str, NDArray[Any]]
     failure: str | None = None
 
     @classmethod
     def of(cls, outcome: RunOutcome) -> RunResult:
-        """Tabulate one outcome (a failed run has no rounds and an empty summary)."""
+        """Tabulate one outcome (a failed run has no rounds and no summary)."""
         trace = outcome.trace
-        summary = trace.summary() if trace is not None else {"status": "failed"}
+        summary = trace.summary() if trace is not None else None
         rounds = {name: trace.column(name) for name in ROUND_FIELDS} if trace else {}
         settings = outcome.run.config.to_dict()
         return cls(
             outcome.run.index, dict(outcome.run.params), settings, summary, rounds, outcome.failure
         )
 
+    @property
+    def status(self) -> str:
+        """How the run ended, as ``runs.csv`` says it: its status's words, or ``"failed"``."""
+        return self.summary.status.value if self.summary is not None else "failed"
+
     def get(self, name: str) -> Any:
-        """Return a parameter, a run setting or a summary figure by name (in that order)."""
-        for source in (self.params, self.settings, self.summary):
+        """Return a parameter, a run setting or a summary figure by name (in that order).
+
+        Summary figures go by their ``summary.json`` keys (``final_error``, ``agents``...);
+        ``status`` is :attr:`status`.
+        """
+        figures = self.summary.to_dict() if self.summary is not None else {}
+        for source in (self.params, self.settings, {**figures, "status": self.status}):
             if name in source:
                 return source[name]
         raise KeyError(f"{name!r} is neither a parameter, a setting nor a summary figure")
@@ -95,7 +111,7 @@ class RunResult:
     @property
     def reached(self) -> bool:
         """Whether the run stopped because it reached its target."""
-        return self.summary.get("status") == "target reached"
+        return self.summary is not None and self.summary.reached
 
     def to_json(self) -> dict[str, Any]:
         """Return the result as JSON-ready data (what a sweep folder keeps per finished run).
@@ -115,7 +131,11 @@ class RunResult:
             "index": self.index,
             "params": self.params,
             "settings": self.settings,
-            "summary": json.loads(json.dumps(self.summary, default=jsonable)),
+            "summary": (
+                None
+                if self.summary is None
+                else json.loads(json.dumps(self.summary.to_dict(), default=jsonable))
+            ),
             "rounds": {name: column.tolist() for name, column in self.rounds.items()},
             "failure": self.failure,
         }
@@ -124,9 +144,9 @@ class RunResult:
     def from_json(cls, data: dict[str, Any]) -> RunResult:
         """Rebuild a result from :meth:`to_json`'s data."""
         rounds = {name: np.array(values) for name, values in data["rounds"].items()}
+        summary = None if data["summary"] is None else Summary.from_dict(data["summary"])
         return cls(
-            data["index"], data["params"], data["settings"], data["summary"], rounds,
-            data["failure"],
+            data["index"], data["params"], data["settings"], summary, rounds, data["failure"]
         )
 
 
@@ -165,6 +185,12 @@ class Results:
             yield key, self.where(**dict(zip(names, key, strict=True)))
 
     @property
+    def error_name(self) -> str:
+        """What the runs' error measures (the first finished run's problem says; else "error")."""
+        names = (r.summary.error_name for r in self.runs if r.summary is not None)
+        return next((name for name in names if name), "error")
+
+    @property
     def failures(self) -> list[RunResult]:
         """The runs that failed (their ``failure`` says why)."""
         return [r for r in self.runs if r.failure]
@@ -184,13 +210,12 @@ class Results:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(["run", *extra, *SETTINGS, *RUN_FIELDS])
             for r in self.runs:
-                done = r.summary.get("rounds")
-                outcome = {**r.summary, "rounds_done": done, "failure": r.failure}
+                outcome = _outcome_columns(r)
                 writer.writerow(
                     [r.index]
                     + [r.params.get(k) for k in extra]
-                    + [r.settings[k] for k in SETTINGS]
-                    + [outcome.get(k) for k in RUN_FIELDS]
+                    + [used_settings(r.settings)[k] for k in SETTINGS]
+                    + [outcome[k] for k in RUN_FIELDS]
                 )
         with rounds_path.open("w", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
@@ -203,6 +228,50 @@ class Results:
         if parquet:
             written += [path for path in map(_parquet_copy, written) if path is not None]
         return written
+
+
+def used_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """Return a run's settings with ``compressor`` and ``gamma`` as its algorithm uses them.
+
+    Exact gossip sends float64 vectors whatever ``compressor`` says; the table shows that
+    (:func:`gossip_sim.algorithms.settings_used`). Settings naming no registered algorithm
+    (a run that failed on them) are returned as asked.
+
+    Examples
+    --------
+    >>> from gossip_sim.config import RunConfig
+    >>> used = used_settings(RunConfig(algorithm="exact-gossip").to_dict())
+    >>> used["compressor"], used["gamma"]
+    ('identity:precision=64', None)
+    """
+    from gossip_sim.algorithms import settings_used
+    from gossip_sim.errors import ConfigError
+
+    try:
+        used = settings_used(settings["algorithm"], settings["compressor"], settings["gamma"])
+    except ConfigError:
+        return settings
+    return {**settings, **used}
+
+
+def _outcome_columns(result: RunResult) -> dict[str, Any]:
+    """Return the outcome columns of a run's ``runs.csv`` row (None: an empty cell)."""
+    s = result.summary
+    if s is None:
+        return {name: None for name in RUN_FIELDS} | {"status": "failed", "failure": result.failure}
+    return {
+        "status": s.status.value,  # the reason a run diverged is in its summary, not here
+        "rounds_done": s.rounds,
+        "final_error": s.final_error,
+        "final_consensus_error": s.final_consensus_error,
+        "total_bits": s.total_bits,
+        "total_messages": s.total_messages,
+        "simulated_time_s": s.simulated_time_s,
+        "lower_bound_bits": s.bound.bits if s.bound is not None else None,
+        "bits_over_lower_bound": s.bound.ratio if s.bound is not None else None,
+        "spectral_gap": s.network.spectral_gap if s.network is not None else None,
+        "failure": result.failure,
+    }
 
 
 def _parquet_copy(table: Path) -> Path | None:

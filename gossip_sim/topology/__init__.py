@@ -162,10 +162,7 @@ def _resolve(spec: str | Path, n_agents: int | None, seed: int) -> tuple[nx.Grap
         entry = TOPOLOGIES.entry(name)
         if n_agents is None and name != "file":
             raise ConfigError(f"topology {name!r} needs the number of agents (agents=K); got none")
-        extra: dict[str, object] = {"n_agents": n_agents}
-        if "seed" in entry.parameters:
-            extra["seed"] = seed
-        graph = TOPOLOGIES.create(text, **extra)
+        graph = TOPOLOGIES.create(text, n_agents=n_agents, seed=seed)
         return graph, (graph.graph.get("name") if name == "file" else None) or entry.name
     if name in catalogue_names():
         if params:

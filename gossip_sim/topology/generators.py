@@ -30,7 +30,9 @@ from gossip_sim.topology.files import load_graph_file, relabel
 __all__ = ["TOPOLOGIES"]
 
 #: Name → generator of a graph on ``n_agents`` nodes.
-TOPOLOGIES: Registry[Callable[..., nx.Graph]] = Registry("topology")
+#: The graph generators by name. Fact each registration may state: ``layout`` -- how a drawing
+#: places the nodes when they have no coordinates (``"circle"`` or ``"spring"``).
+TOPOLOGIES: Registry[Callable[..., nx.Graph]] = Registry("topology", facts={"layout": "spring"})
 
 _TRIES = 100  # resamples of a random graph before refusing it as (almost surely) disconnected
 
@@ -67,7 +69,7 @@ def _probability(name: str, key: str, value: Any, *, zero: bool = True) -> float
     return float(value)
 
 
-@TOPOLOGIES.register("ring")
+@TOPOLOGIES.register("ring", layout="circle")
 def ring(n_agents: int) -> nx.Graph:
     """Cycle: agent i talks to i-1 and i+1 (mod K); K >= 3.
 
@@ -79,7 +81,7 @@ def ring(n_agents: int) -> nx.Graph:
     return nx.cycle_graph(_agents("ring", n_agents, 3))
 
 
-@TOPOLOGIES.register("path")
+@TOPOLOGIES.register("path", layout="circle")
 def path(n_agents: int) -> nx.Graph:
     """Line 0-1-...-(K-1); K >= 1 (K = 1 is a single agent).
 
@@ -348,7 +350,7 @@ def barabasi_albert(n_agents: int, m: int = 2, seed: int = 0) -> nx.Graph:
     return nx.barabasi_albert_graph(n_agents, m, seed=stream(seed, "topology"))
 
 
-@TOPOLOGIES.register("exponential")
+@TOPOLOGIES.register("exponential", layout="circle")
 def exponential(n_agents: int) -> nx.Graph:
     """Exponential graph: link agent i to i ± 2^j (mod K) for 2^j < K; K >= 2.
 
