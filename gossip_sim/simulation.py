@@ -24,7 +24,15 @@ from gossip_sim.errors import ConfigError, DivergenceError
 from gossip_sim.summary import BoundFacts, LinkFacts, NetworkFacts, Status
 from gossip_sim.trace import Trace
 
-__all__ = ["Setup", "bound_details", "build", "execute", "link_facts", "network_details"]
+__all__ = [
+    "Setup",
+    "bound_details",
+    "build",
+    "build_graph",
+    "execute",
+    "link_facts",
+    "network_details",
+]
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,28 @@ class Setup:
     W: Any
     problem: Any
     algorithm: Any
+
+
+def build_graph(config: RunConfig) -> Any:
+    """Build a run's graph: its topology at its size, with its links and their overrides.
+
+    Examples
+    --------
+    >>> build_graph(RunConfig(topology="ring", agents=4, latency=0.002)).edges[0, 1]["latency"]
+    0.002
+    """
+    overrides = {
+        key: value
+        for key, value in (
+            ("latency", config.latency),
+            ("bandwidth", config.bandwidth),
+            ("nic_egress", config.nic_egress),
+        )
+        if value is not None
+    }
+    return topology.build(
+        config.topology, agents_for(config), links=config.links, seed=config.seed, **overrides
+    )
 
 
 def build(config: RunConfig) -> Setup:
@@ -63,18 +93,7 @@ def build(config: RunConfig) -> Setup:
     supplied = {"compressor": config.compressor, "gamma": config.gamma, "seed": config.seed}
     registry.check_params(name, params, supplied)  # before building anything
     _check_ignored_settings(config, entry)
-    overrides = {
-        key: value
-        for key, value in (
-            ("latency", config.latency),
-            ("bandwidth", config.bandwidth),
-            ("nic_egress", config.nic_egress),
-        )
-        if value is not None
-    }
-    graph = topology.build(
-        config.topology, agents_for(config), links=config.links, seed=config.seed, **overrides
-    )
+    graph = build_graph(config)
     W = mixing.mixing_matrix(config.mixing, graph)
     coordinator = bool(entry.facts["coordinator"])
     if coordinator:

@@ -282,3 +282,22 @@ def test_a_comparison_refuses_settings_it_varies():
         Comparison(("ring",), run={"topology": "torus"})
     with pytest.raises(ConfigError, match="needs at least one topology"):
         Comparison(())
+
+
+def test_every_shared_run_setting_is_a_compare_flag_from_the_one_declaration(tmp_path):
+    from gossip_sim.cli.run import build_parser
+    from gossip_sim.config import SETTINGS
+    from gossip_sim.report.cli import compare_parser
+
+    flags = {o for a in compare_parser()._actions for o in a.option_strings}
+    run_flags = {o for a in build_parser()._actions for o in a.option_strings}
+    shared = {s.flag for s in SETTINGS if s.name not in Comparison.VARIED and s.group != "output"}
+    assert shared <= flags and shared <= run_flags
+    code = main(
+        ["compare", "--topologies", "ring", "--agents", "4", "--dim", "5", "--latency", "0.002",
+         "--header-bits", "64", "--out", str(tmp_path), "--workers", "1", "--quiet"]
+    )  # fmt: skip
+    assert code == 0
+    with (tmp_path / "compare.csv").open() as handle:
+        row = next(csv.DictReader(handle))
+    assert float(row["latency_min_s"]) == float(row["latency_max_s"]) == 0.002

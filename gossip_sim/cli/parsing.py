@@ -17,7 +17,9 @@ import difflib
 import functools
 from typing import Any
 
-__all__ = ["Parser", "gamma_value", "subcommand_parser"]
+from gossip_sim.config import SETTINGS, Setting
+
+__all__ = ["Parser", "add_setting", "given_settings", "subcommand_parser"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -60,21 +62,43 @@ def subcommand_parser(prog: str, description: str, width: int | None = None) -> 
     return Parser(prog=prog, formatter_class=formatter, description=description)
 
 
-def gamma_value(text: str) -> float | str:
-    """Read a CHOCO consensus step: a number, ``auto`` or ``theory``.
+def add_setting(group: Any, setting: Setting, *, default: Any = None) -> None:
+    """Add a run setting's flag, from its one declaration (:data:`gossip_sim.config.SETTINGS`).
+
+    The flag's parsed default is SUPPRESS, so that :func:`given_settings` sees only the flags
+    given; ``default`` is the default the help shows when the command's differs from the
+    setting's (``compare`` aims at 1e-6).
 
     Examples
     --------
-    >>> gamma_value("0.5"), gamma_value("auto")
-    (0.5, 'auto')
+    >>> from gossip_sim.config import setting
+    >>> p = subcommand_parser("gossip-sim x", "Does x.")
+    >>> add_setting(p, setting("agents"))
+    >>> given_settings(p.parse_args(["-k7"])), given_settings(p.parse_args([]))
+    ({'agents': 7}, {})
     """
-    if text in ("auto", "theory"):
-        return text
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not valid; give a number in (0, 1], 'auto' or 'theory'"
-        ) from None
+    flags = [setting.flag, *([setting.short] if setting.short else [])]
+    text = setting.describe().replace("%", "%%")
+    shown = setting.default if default is None else default
+    if shown not in (None, False):
+        text += f" (default: {shown})"  # shown here: the action's default is SUPPRESS
+    if setting.kind == "bool":  # --no-record-messages turns off a --config file's true
+        how: dict[str, Any] = {"action": argparse.BooleanOptionalAction}
+    else:
+        how = {"type": _converter(setting)}
+    group.add_argument(*flags, dest=setting.name, default=argparse.SUPPRESS, help=text, **how)
 
 
+def _converter(setting: Setting) -> Any:
+    """Return argparse's ``type`` for a setting, named after its type in error messages."""
+
+    def convert(text: str) -> Any:
+        return setting.parse(text)
+
+    convert.__name__ = setting.kind.split(" | ")[0]  # argparse: "invalid int value: 'x'"
+    return convert
+
+
+def given_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the settings named on the command line (flags not given are absent)."""
+    return {s.name: getattr(args, s.name) for s in SETTINGS if hasattr(args, s.name)}

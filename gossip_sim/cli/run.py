@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from gossip_sim import __version__
-from gossip_sim.cli.parsing import HelpFormatter, Parser
-from gossip_sim.config import SETTINGS, RunConfig, Setting, load_config
+from gossip_sim.cli.parsing import HelpFormatter, Parser, add_setting, given_settings
+from gossip_sim.config import SETTINGS, RunConfig, load_config
 from gossip_sim.errors import DivergenceError
 from gossip_sim.output import OVERWRITE_HELP, check_folder, earlier_run
 from gossip_sim.quantities import format_range, format_rate, format_seconds
@@ -26,7 +26,7 @@ from gossip_sim.simulation import execute
 from gossip_sim.summary import AlgorithmFacts, BoundFacts, NetworkFacts, Summary
 from gossip_sim.trace import Trace
 
-__all__ = ["build_parser", "format_summary", "given_settings", "run_command"]
+__all__ = ["build_parser", "format_summary", "run_command"]
 
 
 def build_parser(width: int | None = None) -> argparse.ArgumentParser:
@@ -53,7 +53,7 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     groups = {name: parser.add_argument_group(name) for name in ("network", "algorithm", "output")}
     out = groups["output"]
     for setting in (s for s in SETTINGS if s.group != "output"):
-        _add_setting(groups[setting.group], setting)
+        add_setting(groups[setting.group], setting)
     out.add_argument(
         "--config",
         help="run the configuration in this JSON/TOML file (e.g. a "
@@ -62,47 +62,13 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
     out.add_argument("--out", "-o", help="output directory (default: ./gossip-sim-results/RUN)")
     out.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     for setting in (s for s in SETTINGS if s.group == "output"):
-        _add_setting(out, setting)
+        add_setting(out, setting)
     out.add_argument("--no-plot", action="store_true", help="do not draw error.png")
     out.add_argument(
         "--quiet", "-q", action="store_true", help="print no summary or progress (errors only)"
     )
     out.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
     return parser
-
-
-def _add_setting(group: Any, setting: Setting) -> None:
-    """Add a setting's flag; its default is SUPPRESS so that only flags given are parsed."""
-    flags = [setting.flag, *([setting.short] if setting.short else [])]
-    text = setting.describe().replace("%", "%%")
-    if setting.default not in (None, False):
-        text += f" (default: {setting.default})"  # shown here: the action's default is SUPPRESS
-    if setting.kind == "bool":  # --no-record-messages turns off a --config file's true
-        how: dict[str, Any] = {"action": argparse.BooleanOptionalAction}
-    else:
-        how = {"type": _converter(setting)}
-    group.add_argument(*flags, dest=setting.name, default=argparse.SUPPRESS, help=text, **how)
-
-
-def _converter(setting: Setting) -> Any:
-    """Return argparse's ``type`` for a setting, named after its type in error messages."""
-
-    def convert(text: str) -> Any:
-        return setting.parse(text)
-
-    convert.__name__ = setting.kind.split(" | ")[0]  # argparse: "invalid int value: 'x'"
-    return convert
-
-
-def given_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """Return the settings named on the command line (flags not given are absent).
-
-    Examples
-    --------
-    >>> given_settings(build_parser().parse_args(["-k7", "--dim=3", "--quiet"]))
-    {'agents': 7, 'dim': 3}
-    """
-    return {s.name: getattr(args, s.name) for s in SETTINGS if hasattr(args, s.name)}
 
 
 def _config_from_args(args: argparse.Namespace) -> RunConfig:

@@ -15,16 +15,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from gossip_sim.cli.parsing import given_settings
 from gossip_sim.cli.sweeping import interrupted, print_failures
-from gossip_sim.config import RunConfig
+from gossip_sim.config import SETTINGS
 from gossip_sim.errors import ConfigError, RunBug
 from gossip_sim.output import OVERWRITE_HELP
 from gossip_sim.report.compare import CompareOutput, Comparison, compare
+from gossip_sim.report.comparison import DEFAULTS
 
 __all__ = ["compare_command", "compare_parser", "split_specs"]
-
-_DEFAULTS = RunConfig()
-
 
 def split_specs(text: str) -> list[str]:
     """Split a comma list of specs; a piece ``key=value`` with no ``:`` continues the last one.
@@ -56,7 +55,7 @@ def _agents(text: str) -> list[int]:
 
 def compare_parser(width: int | None = None) -> argparse.ArgumentParser:
     """Return the parser of ``gossip-sim compare`` (``width``: the help text's line width)."""
-    from gossip_sim.cli.parsing import gamma_value, subcommand_parser
+    from gossip_sim.cli.parsing import add_setting, subcommand_parser
     from gossip_sim.cli.sweeping import where_flags
 
     parser = subcommand_parser(
@@ -77,20 +76,18 @@ def compare_parser(width: int | None = None) -> argparse.ArgumentParser:
         help="agents K, or a comma list (16,64,256) for spectral gap vs K; catalogue networks "
         "and files keep their own size (default: 16, a size every shipped generator builds)",
     )  # fmt: skip
-    parser.add_argument("--algorithm", default=_DEFAULTS.algorithm, help="as in gossip-sim --help")
-    parser.add_argument("--problem", default=_DEFAULTS.problem, help="as in gossip-sim --help")
     parser.add_argument(
         "--compressor",
         action="append",
         help="compressor spec; several as a comma list or repeated flags (a Pareto front over "
         "topologies x compressors); default: the algorithm's own",
     )
-    parser.add_argument("--dim", "-d", type=int, default=_DEFAULTS.dim, help="dimension D")
-    parser.add_argument("--target", type=float, default=1e-6, help="the error to reach")
-    parser.add_argument("--rounds", type=int, default=2000, help="round budget per run")
-    parser.add_argument("--links", default=_DEFAULTS.links, help="link profile")
-    parser.add_argument("--mixing", default=_DEFAULTS.mixing, help="mixing rule")
-    parser.add_argument("--gamma", type=gamma_value, default=_DEFAULTS.gamma, help="CHOCO gamma")
+    shared = parser.add_argument_group(
+        "run settings", "as in gossip-sim --help, shared by every run of the comparison"
+    )
+    for setting in SETTINGS:
+        if setting.name not in Comparison.VARIED and setting.group != "output":
+            add_setting(shared, setting, default=DEFAULTS.get(setting.name))
     parser.add_argument("--seeds", type=int, default=1, help="seeds per configuration: 0..N-1")
     parser.add_argument(
         "--out", "-o", help="output folder (default: gossip-sim-results/compare-ID)"
@@ -111,10 +108,8 @@ def compare_command(argv: Sequence[str]) -> int:
     if args.workers is not None and args.scheduler:
         parser.error("give --workers (local processes) or --scheduler (a Dask cluster), not both")
     compressors = [s for text in args.compressor or [] for s in split_specs(text)]
-    run = {
-        key: getattr(args, key)
-        for key in ("algorithm", "problem", "dim", "target", "rounds", "links", "mixing", "gamma")
-    }
+    given = given_settings(args).items()  # --agents and --compressor are compare's own
+    run = {key: value for key, value in given if key not in Comparison.VARIED}
     comparison = Comparison(
         tuple(split_specs(args.topologies)),
         agents=tuple(args.agents or [16]),

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from gossip_sim import mixing, topology
-from gossip_sim.config import RunConfig, agents_for
+from gossip_sim.config import RunConfig
 from gossip_sim.errors import GossipSimError
 from gossip_sim.quantities import format_range, format_rate, format_seconds, format_value
 from gossip_sim.report.compare_figures import draw_figures
@@ -78,7 +78,7 @@ def _links_text(graph: Any) -> str:
 
 def _row(group: Results) -> TopologyRow:
     config = RunConfig.from_dict(group.runs[0].settings)
-    graph = network(config.topology, agents_for(config), config.links, config.seed)
+    graph = network(config)
     degrees = [d for _, d in graph.degree] or [0]
     facts = topology.describe(graph)
     drawn = [r for r in group if r.rounds]

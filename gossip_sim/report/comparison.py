@@ -17,12 +17,12 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from gossip_sim import algorithms, compress, problems, topology
-from gossip_sim.config import agents_for
+from gossip_sim.config import RunConfig
 from gossip_sim.errors import ConfigError
 from gossip_sim.sweep.plan import PlannedRun, expand
 
@@ -43,6 +43,9 @@ class Comparison:
     ``compressors`` keeps the algorithm's own (or the default) compressor.
     """
 
+    #: The settings a comparison varies itself (its own flags), never shared through ``run``.
+    VARIED: ClassVar[tuple[str, ...]] = ("topology", "agents", "compressor", "seed")
+
     topologies: tuple[str, ...]
     agents: tuple[int | None, ...] = (None,)
     compressors: tuple[str, ...] = ()
@@ -54,7 +57,7 @@ class Comparison:
             raise ConfigError("compare needs at least one topology; give --topologies ring,torus")
         if not self.seeds:
             raise ConfigError("compare needs at least one seed; give --seeds 1 or more")
-        for key in ("topology", "agents", "compressor", "seed"):
+        for key in self.VARIED:
             if key in self.run:
                 raise ConfigError(f"{key!r} is what a comparison varies; remove it from run")
         target = self.settings["target"]
@@ -93,7 +96,7 @@ class Comparison:
         for spec in self.compressors:
             compress.create(spec)
         for run in self.plan():  # every (topology, size): a ring of 2 is refused here
-            network(run.config.topology, agents_for(run.config), run.config.links, run.config.seed)
+            network(run.config)
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,14 @@ class TopologyRow:
 
 
 @functools.lru_cache(maxsize=64)
-def network(name: str, agents: int | None, links: str, seed: int) -> Any:
-    """Build a topology once per comparison (facts, drawings and the up-front check share it)."""
-    return topology.build(name, agents, links=links, seed=seed)
+def network(config: RunConfig) -> Any:
+    """Build a run's graph once per comparison (facts, drawings and the up-front check share it).
+
+    Examples
+    --------
+    >>> network(RunConfig(topology="ring", agents=6)).number_of_nodes()
+    6
+    """
+    from gossip_sim.simulation import build_graph
+
+    return build_graph(config)
