@@ -81,6 +81,7 @@ class Entry:
     parameters: dict[str, Any]
     summary: str
     facts: dict[str, Any] = field(default_factory=dict)
+    supplied: frozenset[str] = SUPPLIED  # parameters the run gives: listings leave them out
 
     def takes(self, parameter: str) -> bool:
         """Return whether the constructor names ``parameter``.
@@ -103,7 +104,7 @@ class Entry:
         params = ", ".join(
             p if d is inspect.Parameter.empty else f"{p}={d!r}"
             for p, d in self.parameters.items()
-            if p not in SUPPLIED
+            if p not in self.supplied
         )
         return f"{self.name}({params})  {self.summary}".rstrip()
 
@@ -170,9 +171,13 @@ class Registry(Generic[T]):
     be silently ignored). A registry without declared facts takes any.
     """
 
-    def __init__(self, kind: str, *, facts: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, kind: str, *, facts: dict[str, Any] | None = None, supplied: Iterable[str] = ()
+    ) -> None:
         self.kind = kind
         self.fact_defaults: dict[str, Any] = dict(facts or {})
+        #: Parameters the run always gives this kind (besides :data:`SUPPLIED`): not in specs.
+        self.supplied = SUPPLIED | frozenset(supplied)
         self._entries: dict[str, Entry] = {}
 
     def register(self, name: str, **facts: Any) -> Callable[[T], T]:
@@ -203,7 +208,7 @@ class Registry(Generic[T]):
             doc = inspect.getdoc(func) or ""
             summary = doc.split("\n\n")[0].replace("\n", " ")
             stated = {**self.fact_defaults, **facts}
-            self._entries[key] = Entry(key, func, parameters, summary, stated)
+            self._entries[key] = Entry(key, func, parameters, summary, stated, self.supplied)
             for attribute, value in facts.items():
                 setattr(func, attribute, value)
             return func
@@ -293,7 +298,7 @@ class Registry(Generic[T]):
         run's setting. Messages list the parameters the spec may set.
         """
         entry = self.entry(name)
-        taken = set(supplied) | SUPPLIED
+        taken = set(supplied) | self.supplied
         valid = [p for p in entry.parameters if p not in taken]
         for key in params:
             if key in taken and key in entry.parameters:

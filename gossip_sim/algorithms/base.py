@@ -49,7 +49,9 @@ __all__ = [
 #: Whether it takes a compressor or a consensus step is whether its constructor names
 #: ``compressor`` or ``gamma``.
 ALGORITHMS: Registry[Any] = Registry(
-    "algorithm", facts={"averaging": False, "coordinator": False, "sends": None}
+    "algorithm",
+    facts={"averaging": False, "coordinator": False, "sends": None},
+    supplied=("compressor", "gamma", "seed"),  # the run's settings of those names
 )
 
 IntArray = NDArray[np.int64]

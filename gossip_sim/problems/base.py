@@ -45,7 +45,9 @@ __all__ = [
 
 #: The problems by name. Fact each registration may state: ``optimisation`` -- the agents
 #: minimise a sum of local objectives with gradients (False: they average vectors).
-PROBLEMS: Registry[Any] = Registry("problem", facts={"optimisation": True})
+PROBLEMS: Registry[Any] = Registry(
+    "problem", facts={"optimisation": True}, supplied=("dim", "seed")
+)
 
 #: Which family of the seed papers' lower bounds a problem belongs to (see ``gossip_sim.bounds``).
 BoundKind = Literal["consensus", "quadratic", "pl", "overparameterized"]

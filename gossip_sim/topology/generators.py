@@ -32,7 +32,9 @@ __all__ = ["TOPOLOGIES"]
 #: Name → generator of a graph on ``n_agents`` nodes.
 #: The graph generators by name. Fact each registration may state: ``layout`` -- how a drawing
 #: places the nodes when they have no coordinates (``"circle"`` or ``"spring"``).
-TOPOLOGIES: Registry[Callable[..., nx.Graph]] = Registry("topology", facts={"layout": "spring"})
+TOPOLOGIES: Registry[Callable[..., nx.Graph]] = Registry(
+    "topology", facts={"layout": "spring"}, supplied=("seed",)
+)
 
 _TRIES = 100  # resamples of a random graph before refusing it as (almost surely) disconnected
 
