@@ -55,10 +55,10 @@ __all__ = [
 
 
 def create(spec: Any, graph: nx.Graph, W: sp.csr_array, problem: Problem, **extra: Any) -> Any:
-    """Return the algorithm named by ``spec`` (``"choco-gossip:gamma=0.5"``) on this network.
+    """Return the algorithm named by ``spec`` (``"dgd:step=0.1"``) on this network.
 
-    ``extra`` (e.g. ``compressor=``, ``seed=``) are passed on where the algorithm takes them;
-    a parameter is given in ``spec`` or in ``extra``, never in both (see
+    ``extra`` are the run's own settings (``compressor=``, ``gamma=``, ``seed=``), passed on
+    where the algorithm takes them; a spec never sets those (see
     :meth:`~gossip_sim._registry.Registry.check_params`).
 
     Examples
@@ -66,8 +66,12 @@ def create(spec: Any, graph: nx.Graph, W: sp.csr_array, problem: Problem, **extr
     >>> g = gs.topology.build("ring", 4)
     >>> W = gs.mixing.mixing_matrix("uniform", g)
     >>> p = gs.problems.create("consensus", n_agents=4, dim=2)
-    >>> gs.algorithms.create("choco-gossip:gamma=0.5", g, W, p, compressor="topk:k=1").gamma
+    >>> gs.algorithms.create("choco-gossip", g, W, p, compressor="topk:k=1", gamma=0.5).gamma
     0.5
+    >>> gs.algorithms.create("choco-gossip:gamma=0.5", g, W, p)
+    Traceback (most recent call last):
+    ...
+    gossip_sim.errors.ConfigError: algorithm 'choco-gossip': 'gamma' is supplied by the run ...
     >>> gs.algorithms.create("dgd:lr=0.1", g, W, p)
     Traceback (most recent call last):
     ...
