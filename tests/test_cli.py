@@ -218,3 +218,14 @@ def test_a_diverged_run_prints_its_summary_and_exits_1(tmp_path, capsys):
     assert "dgd on ring (4 agents, 4 links)" in captured.out  # the summary, not a traceback
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["status"].startswith("diverged") and summary["agents"] == 4
+
+
+@pytest.mark.parametrize(
+    ("word", "hint"),
+    [("topolgies", "did you mean 'topologies'"), ("sweeep", "did you mean 'sweep'"), ("x", "")],
+)
+def test_a_word_that_is_no_subcommand_is_refused_naming_the_subcommands(capsys, word, hint):
+    assert main([word]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"gossip-sim: error: unknown command {word!r}") and hint in err
+    assert "valid: algorithms, compare, compressors, demo" in err and len(err.splitlines()) == 1

@@ -18,11 +18,12 @@ song-server(h='auto', b=8, b0=16, step='auto', r0='auto', decay='auto')  Song et
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-from gossip_sim.errors import GossipSimError, RunBug
+from gossip_sim.errors import ConfigError, GossipSimError, RunBug
 
 __all__ = ["BUG", "main"]
 
@@ -48,9 +49,25 @@ def _command(argv: list[str]) -> tuple[Callable[[Sequence[str]], int], list[str]
     """Return the function that handles ``argv`` and the arguments it takes."""
     module, name, whole = _SUBCOMMANDS.get(argv[0] if argv else "", (None, None, False))
     if module is None or name is None:
+        if argv and not argv[0].startswith("-"):  # a word where a subcommand or flag goes
+            raise ConfigError(_unknown_command(argv[0]))
         module, name, whole = "gossip_sim.cli.run", "run_command", True
     function = getattr(importlib.import_module(module), name)
     return function, argv if whole else argv[1:]
+
+
+def _unknown_command(word: str) -> str:
+    """Say that ``word`` is no subcommand, naming the closest one and the valid ones.
+
+    Examples
+    --------
+    >>> _unknown_command("topolgies")
+    "unknown command 'topolgies' (did you mean 'topologies'?); valid: algorithms, compare, ..."
+    """
+    close = difflib.get_close_matches(word, list(_SUBCOMMANDS), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    valid = ", ".join(sorted(_SUBCOMMANDS))
+    return f"unknown command {word!r}{hint}; valid: {valid}, or run options (gossip-sim --help)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -80,7 +80,7 @@ def add_setting(group: Any, setting: Setting, *, default: Any = None) -> None:
     flags = [setting.flag, *([setting.short] if setting.short else [])]
     text = setting.describe().replace("%", "%%")
     shown = setting.default if default is None else default
-    if shown not in (None, False):
+    if shown is not None and not isinstance(shown, bool):  # 0 is a default worth saying
         text += f" (default: {shown})"  # shown here: the action's default is SUPPRESS
     if setting.kind == "bool":  # --no-record-messages turns off a --config file's true
         how: dict[str, Any] = {"action": argparse.BooleanOptionalAction}
