@@ -278,3 +278,24 @@ def test_scenario_files_reference_page_is_current():
     assert page.read_text() == scenarios.schema_markdown(), (
         "regenerate docs/reference/scenario-files.md (see its top)"
     )
+
+
+def test_a_scenario_whose_every_run_failed_says_so_instead_of_calling_its_script(
+    tmp_path, capsys
+):
+    (tmp_path / "draw.py").write_text(
+        "from gossip_sim.scenarios import band\n\n"
+        "def report(results, figures):\n    band(results)\n    return 'drawn'\n"
+    )
+    text = (
+        '[scenario]\nname = "all-fail"\ntitle = "Every run fails"\nscript = "draw.py"\n\n'
+        '[run]\nalgorithm = "parameter-server"\nproblem = "quadratic"\ntopology = "ring"\n'
+        "agents = 4\ndim = 3\nrounds = 5\n"
+    )
+    path = write(tmp_path, text, name="all-fail.toml")
+    code = main(["scenario", "run", str(path), "--out", str(tmp_path / "out"), "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "run 0 failed" in err and "ConfigError" in err
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "Every run failed" in summary and "## Failed runs" in summary

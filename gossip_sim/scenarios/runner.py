@@ -212,7 +212,10 @@ def run(
 
     matplotlib.use("Agg", force=False)
     figures = Figures(directory)
-    body = (script.report if script else generic_report)(results, figures)
+    if results.runs and len(results.failures) == len(results.runs):  # a script has nothing to draw
+        body = "Every run failed (see *Failed runs* below): there is nothing to draw."
+    else:
+        body = (script.report if script else generic_report)(results, figures)
     files += [directory / f"{name}.{ext}" for name, _ in figures.saved for ext in ("png", "svg")]
     copy = directory / "scenario.toml"
     shutil.copyfile(scenario.path, copy)
