@@ -477,3 +477,17 @@ def test_logistic_on_breast_cancer():
     assert np.linalg.norm(g) < 1e-9
     with pytest.raises(ConfigError, match="which has 30 feature columns; give dim = 30"):
         create("logistic:data=breast-cancer,samples=40", n_agents=3, dim=10)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xd0\xcf\x11\xe0 a spreadsheet\n", r"'.*data.csv': it is not UTF-8 text; give a .csv"),
+        (b"1,2,3\n4,5\n", r"the number of columns changed from 3 to 2 at row 2$"),
+    ],
+)
+def test_a_data_file_that_is_no_csv_of_numbers_is_refused_in_one_line(tmp_path, content, message):
+    path = tmp_path / "data.csv"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match=message):
+        gs.problems.datasets.load_dataset(str(path))

@@ -64,17 +64,25 @@ def _load_sklearn(name: str) -> tuple[Stack, Vector]:
 
 
 def _load_csv(path: Path) -> tuple[Stack, Vector]:
-    with path.open() as handle:
-        first = handle.readline()
     try:
-        [float(v) for v in first.split(",")]
-        header = 0
-    except ValueError:
-        header = 1
-    try:
-        table = np.loadtxt(path, delimiter=",", skiprows=header, ndmin=2)
+        with path.open(encoding="utf-8") as handle:
+            first = handle.readline()
+        try:
+            [float(v) for v in first.split(",")]
+            header = 0
+        except ValueError:
+            header = 1
+        table = np.loadtxt(path, delimiter=",", skiprows=header, ndmin=2, encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"cannot read {str(path)!r}: it is not UTF-8 text; give a .csv of comma-separated "
+            "numbers (feature columns, then the target) or a .npz file with X and y"
+        ) from None
     except ValueError as exc:
-        raise ConfigError(f"cannot read {str(path)!r} as comma-separated numbers: {exc}") from None
+        reason = str(exc).split("; use `usecols`")[0]  # NumPy's hint names its own argument
+        raise ConfigError(
+            f"cannot read {str(path)!r} as comma-separated numbers: {reason}"
+        ) from None
     if table.shape[1] < 2 or table.shape[0] < 1:
         raise ConfigError(
             f"{str(path)!r} has {table.shape[1]} column(s); give feature columns then the target"
