@@ -20,7 +20,7 @@ from gossip_sim.cli.sweeping import interrupted, print_failures
 from gossip_sim.config import SETTINGS
 from gossip_sim.errors import ConfigError, RunBug
 from gossip_sim.output import OVERWRITE_HELP
-from gossip_sim.report.compare import CompareOutput, Comparison, compare
+from gossip_sim.report.compare import CompareOutput, Comparison, check_output, compare
 from gossip_sim.report.comparison import DEFAULTS
 
 __all__ = ["compare_command", "compare_parser", "split_specs"]
@@ -123,6 +123,7 @@ def compare_command(argv: Sequence[str]) -> int:
         if args.out
         else Path("gossip-sim-results") / f"compare-{comparison.digest()}"
     )
+    check_output(comparison, out, overwrite=args.overwrite)  # before saying where runs go
     if not args.quiet:
         print(f"gossip-sim compare: {len(comparison.plan())} runs into {out}", flush=True)
     start = time.perf_counter()

@@ -37,8 +37,9 @@ from gossip_sim.report.comparison import Comparison, Stat, TopologyRow, network
 from gossip_sim.report.document import Document
 from gossip_sim.scenarios.report import first_reach
 from gossip_sim.sweep import PlannedRun, Results, run_sweep
+from gossip_sim.sweep.folder import SweepFolder
 
-__all__ = ["CompareOutput", "Comparison", "Stat", "TopologyRow", "compare"]
+__all__ = ["CompareOutput", "Comparison", "Stat", "TopologyRow", "check_output", "compare"]
 
 @dataclass
 class CompareOutput:
@@ -131,6 +132,22 @@ def rows_of(results: Results) -> list[TopologyRow]:
     rows = [_row(group) for _, group in results.groupby("topology", "agents", "compressor")]
     _mark_winners(rows)
     return rows
+
+
+def check_output(comparison: Comparison, out: str | Path, *, overwrite: bool = False) -> None:
+    """Refuse an ``out`` the comparison may not write into, before anything runs.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "notes.txt").write_text("mine")
+    >>> check_output(Comparison(("ring",)), folder)
+    Traceback (most recent call last):
+    ...
+    gossip_sim.errors.ConfigError: --out ... holds no topology comparison (sweep.json is missing)...
+    """
+    SweepFolder(out, comparison.plan(), {"compare": _source(comparison)}, overwrite=overwrite)
 
 
 def compare(

@@ -76,7 +76,8 @@ class SweepFolder:
         self.directory = Path(directory)
         self.runs_dir = self.directory / "runs"
         self.plan, self.source = list(runs), dict(source or {})
-        check_folder(self.directory, "sweep", self._earlier, overwrite=overwrite)
+        kind = "topology comparison" if "compare" in self.source else "sweep"
+        check_folder(self.directory, kind, self._earlier, overwrite=overwrite)
         if fresh and self.runs_dir.is_dir():
             shutil.rmtree(self.runs_dir)
         self._planned = False  # the folder is written only once a run has something to keep
