@@ -70,7 +70,7 @@ def _refused(argv, tmp_path, monkeypatch, capsys, started):
     monkeypatch.setattr(started, tripwire)
     monkeypatch.chdir(tmp_path)
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
-    assert main([*argv, "--quiet"]) == 2
+    assert main(argv) == 2  # not --quiet: nothing may be announced before the refusal
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1, err
     after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
