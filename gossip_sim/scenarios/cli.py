@@ -25,9 +25,10 @@ from gossip_sim.cli.sweeping import interrupted, print_failures, where_flags
 from gossip_sim.errors import RunBug
 from gossip_sim.output import OVERWRITE_HELP
 from gossip_sim.quantities import format_value
-from gossip_sim.scenarios.runner import default_out, find, plan, run, shipped
+from gossip_sim.scenarios.runner import check_output, default_out, find, plan, run, shipped
 from gossip_sim.scenarios.schema import load
 from gossip_sim.sweep import run_sweep
+from gossip_sim.sweep.folder import SweepFolder
 from gossip_sim.sweep.results import used_settings
 
 __all__ = ["scenario_command", "sweep_command", "sweep_parser"]
@@ -104,6 +105,7 @@ def _run(argv: Sequence[str]) -> int:
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     args = parser.parse_args(argv)
     scenario = load(find(args.scenario), "full" if args.full else "fast")
+    check_output(scenario, args.out, overwrite=args.overwrite)  # before announcing the runs
     if not args.quiet:
         print(
             f"gossip-sim scenario: {scenario.name} ({scenario.mode} mode), "
@@ -187,6 +189,8 @@ def sweep_command(argv: Sequence[str]) -> int:
         else default_out(scenario).with_name(default_out(scenario).name + "-sweep")
     )
     where = f"on the Dask cluster at {args.scheduler}" if args.scheduler else "on local processes"
+    source = {"scenario": str(scenario.path), "mode": scenario.mode}
+    SweepFolder(out, runs, source, overwrite=args.overwrite)  # refuse --out before announcing
     if not args.quiet:
         print(f"gossip-sim sweep: {scenario.name} ({scenario.mode} mode), {len(runs)} runs {where}")
     start = time.perf_counter()
@@ -198,7 +202,7 @@ def sweep_command(argv: Sequence[str]) -> int:
             scheduler=args.scheduler,
             progress=not args.quiet and sys.stderr.isatty(),
             fresh=args.fresh,
-            source={"scenario": str(scenario.path), "mode": scenario.mode},
+            source=source,
             overwrite=args.overwrite,
         )
     except KeyboardInterrupt:

@@ -30,7 +30,16 @@ from gossip_sim.scenarios.report import Figures, generic_report
 from gossip_sim.scenarios.schema import ScenarioFile, load
 from gossip_sim.sweep import PlannedRun, Results, expand, run_all
 
-__all__ = ["ScenarioOutput", "default_out", "find", "plan", "report_settings", "run", "shipped"]
+__all__ = [
+    "ScenarioOutput",
+    "check_output",
+    "default_out",
+    "find",
+    "plan",
+    "report_settings",
+    "run",
+    "shipped",
+]
 
 
 @dataclass
@@ -164,10 +173,25 @@ def _earlier_output(scenario: ScenarioFile) -> Callable[[Path], str | None]:
     return why
 
 
+def check_output(
+    scenario: ScenarioFile, out: str | Path | None, *, overwrite: bool = False
+) -> Path:
+    """Return the folder the scenario writes into (``out`` or its default), or refuse it.
+
+    Examples
+    --------
+    >>> check_output(load(find("choco-consensus")), None).name
+    'choco-consensus'
+    """
+    directory = Path(out) if out is not None else default_out(scenario)
+    mine = _earlier_output(scenario)
+    return check_folder(directory, "earlier output of this scenario", mine, overwrite=overwrite)
+
+
 def _prepare(out: Path, scenario: ScenarioFile, overwrite: bool) -> None:
     """Refuse an ``out`` that cannot take the scenario's output, then empty its earlier one."""
     mine = _earlier_output(scenario)
-    check_folder(out, "earlier output of this scenario", mine, overwrite=overwrite)
+    check_output(scenario, out, overwrite=overwrite)
     if out.is_dir() and any(out.iterdir()):
         earlier = mine(out) is None  # this scenario's files: all of them go
         names = json.loads((out / "resolved.json").read_text())["files"] if earlier else []
