@@ -133,7 +133,7 @@ def test_demo_command_lists_and_runs(tmp_path, capsys):
     )
     assert code == 0
     printed = capsys.readouterr().out
-    assert "spectral_gap" in printed and "spectral-gap.gif" in printed
+    assert "  spectral gap   " in printed and "spectral-gap.gif" in printed
     assert (tmp_path / "spectral-gap.html").is_file()
 
 

@@ -98,7 +98,8 @@ class DemoOutput:
                 value_text = ", ".join([*shown, format_quantity(key, dict(items[-2:]))])
             else:
                 value_text = format_quantity(key, value)
-            lines.append(f"  {key:<22}{value_text}")
+            label = "simulated time" if key == "time_s" else key.removesuffix("_s")
+            lines.append(f"  {label.replace('_', ' '):<22}{value_text}")
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from gossip_sim._registry import parse_spec
 from gossip_sim.demo import DEMOS, MAX_FRAMES, demo_files, run
 from gossip_sim.output import OVERWRITE_HELP, check_folder
+from gossip_sim.quantities import format_seconds
 
 __all__ = ["demo_command", "demo_parser"]
 
@@ -63,7 +64,8 @@ def demo_command(argv: Sequence[str]) -> int:
     out = run(name, args.out, dpi=args.dpi, frames=args.frames, **{**flags, **params})
     if not args.quiet:
         print(
-            f"gossip-sim demo {out.name}: {out.frames} frames, {time.perf_counter() - start:.1f} s"
+            f"gossip-sim demo {out.name}: {out.frames} frames, made in "
+            f"{format_seconds(time.perf_counter() - start)}"
         )
         print(out.facts_text())
         for path in out.files:
