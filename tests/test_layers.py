@@ -42,3 +42,19 @@ def test_the_contracts_catch_a_pure_layer_that_reaches_simpy_or_a_face(tmp_path)
     assert "gossip_sim.trace is not allowed to import gossip_sim.network" in done.stdout
     assert "gossip_sim.sweep is not allowed to import gossip_sim.report" in done.stdout
     assert "gossip_sim.trace -> gossip_sim.network" in done.stdout  # ... -> simpy
+
+
+def test_every_module_of_the_package_stands_in_a_layer():
+    """A new module is in the layers contract, or its imports would go unchecked."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    (layers,) = [c["layers"] for c in config["contracts"] if c["type"] == "layers"]
+    named = {m.strip() for layer in layers for m in layer.replace("|", ":").split(":")}
+    package = ROOT / "gossip_sim"
+    modules = {f"gossip_sim.{p.stem}" for p in package.glob("*.py") if p.stem != "__init__"}
+    modules |= {f"gossip_sim.{p.parent.name}" for p in package.glob("*/__init__.py")}
+    modules -= {"gossip_sim.cli"}  # a package whose modules are layered one by one
+    modules |= {f"gossip_sim.cli.{p.stem}" for p in (package / "cli").glob("*.py")}
+    modules -= {"gossip_sim.cli.__init__"}
+    assert sorted(modules - named) == []
