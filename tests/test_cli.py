@@ -229,3 +229,18 @@ def test_a_word_that_is_no_subcommand_is_refused_naming_the_subcommands(capsys, 
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"gossip-sim: error: unknown command {word!r}") and hint in err
     assert "valid: algorithms, compare, compressors, demo" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["--topology", "abilene", "--bandwidth", "1e6"],
+         "bandwidth 1 Mb/s (from the network's file; --bandwidth as given)"),
+        (["--links", "wan", "--latency", "0.001"],
+         "latency 1 ms, bandwidth 1 Gb/s ('wan' profile; --latency as given)"),
+        (["--links", "lan"], "latency 500 µs, bandwidth 1 Gb/s ('lan' profile)"),
+    ],
+)  # fmt: skip
+def test_the_links_line_says_where_each_figure_came_from(tmp_path, capsys, argv, line):
+    assert main([*argv, "--rounds", "2", "--dim", "4", "--out", str(tmp_path), "--no-plot"]) == 0
+    assert line in capsys.readouterr().out

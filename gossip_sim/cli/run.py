@@ -136,7 +136,13 @@ def _links_line(network: NetworkFacts, config: RunConfig) -> str:
     latency = _span(link.latency_min_s, link.latency_max_s, format_seconds)
     rate = _span(link.bandwidth_min_bps, link.bandwidth_max_bps, format_rate)
     source = f"'{config.links}' profile" if link.from_profile else "from the network's file"
-    return f"latency {latency}, bandwidth {rate} ({source})"
+    flags = [
+        f"--{name.replace('_', '-')}"
+        for name in ("latency", "bandwidth", "nic_egress")
+        if getattr(config, name) is not None
+    ]
+    given = f"; {', '.join(flags)} as given" if flags else ""
+    return f"latency {latency}, bandwidth {rate} ({source}{given})"
 
 
 def _plural(n: int, word: str) -> str:
