@@ -142,7 +142,7 @@ def test_demo_facts_print_without_float_noise(tmp_path):
     assert any(NOISE.search(repr(v)) for v in out.facts["time_s"].values())  # full precision kept
     text = out.facts_text()
     assert not NOISE.search(text) and not NOISE.search(str(out))
-    assert re.search(r"time_s +exact gossip: [\d.]+ (ms|µs)", text)
+    assert re.search(r"simulated time +exact gossip: [\d.]+ (ms|µs)", text)
     assert re.search(r"bits +exact gossip: \d{1,3}(,\d{3})+", text)
 
 
