@@ -120,7 +120,7 @@ class Setting:
             return []
         module, _, attribute = self.registry.partition(":")
         registry = getattr(importlib.import_module(module), attribute)
-        return list(registry.names() if hasattr(registry, "names") else registry)
+        return list(registry.names())
 
     def describe(self) -> str:
         """Return the help text with the registry's names (and other name lists) filled in."""
@@ -375,7 +375,6 @@ def _declare() -> tuple[Setting, ...]:
 
 #: Every run setting, in the order of ``--help``: the one declaration the rest derives from.
 SETTINGS: tuple[Setting, ...] = _declare()
-
 
 
 def setting(name: str) -> Setting:
