@@ -2,6 +2,7 @@
 
 import importlib.util
 import time
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -493,6 +494,18 @@ def test_message_names_a_complex_eigenvalue_of_a_nonsymmetric_w():
         check_convergence(cycle)
 
 
+def test_the_mixing_reference_shows_the_messages_as_printed():
+    page = (Path(__file__).resolve().parent.parent / "docs/reference/mixing.md").read_text()
+    cases = [
+        (laplacian_w(nx.cycle_graph(5), -1.15), "W of mixing 'ring5.csv'"),
+        (np.eye(5), "W of mixing 'eye.csv'"),
+    ]
+    for W, what in cases:
+        with pytest.raises(ConfigError) as refused:
+            check_convergence(W, what=what, who="choco-gossip")
+        assert f"\n{refused.value}\n" in page
+
+
 def test_converges_is_the_sign_of_the_gap():
     assert converges(1e-9) and not converges(0.0) and not converges(-1.0)
 
@@ -569,3 +582,14 @@ def test_a_run_computes_the_spectrum_once(monkeypatch):
     trace = simulation.execute(RunConfig(topology="ring", agents=6, rounds=3, dim=4))
     assert calls == [(6, 6)]
     assert trace.network.spectral_gap == pytest.approx(1 - (1 + 2 * np.cos(np.pi / 3)) / 3)
+
+
+def test_topologies_show_marks_a_rule_whose_w_would_be_refused(monkeypatch, capsys):
+    assert main(["topologies", "show", "ring", "--agents", "6"]) == 0
+    assert "refused" not in capsys.readouterr().out  # every shipped rule passes
+    real = gs.mixing.spectral_gap
+    monkeypatch.setattr(gs.mixing, "spectral_gap", lambda W: 0.0 if W[0, 1] == 1 / 3 else real(W))
+    assert main(["topologies", "show", "ring", "--agents", "6"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    marked = [line.split()[0] for line in lines if "(refused: gossip needs a gap above 0)" in line]
+    assert marked == ["max-degree", "metropolis-hastings", "uniform"]  # 1/3 on every link

@@ -59,7 +59,7 @@ def converges(gap: float) -> bool:
 
 
 def _why(value: float | complex, gap: float, what: str, who: str) -> str:
-    """The one-line refusal for a W whose second eigenvalue ``value`` has modulus ≥ 1."""
+    """Return the one-line refusal for a W whose second eigenvalue ``value`` has modulus ≥ 1."""
     lazy, mh = (MIXING_RULES.entry(name).name for name in _REMEDY_RULES)
     need = "(it needs |λ| < 1 for every eigenvalue of W but the ones vector's 1)"
     if isinstance(value, complex) or value < 0:
@@ -116,7 +116,7 @@ def check_convergence(
     >>> gs.mixing.check_convergence(np.array([[0.0, 1.0], [1.0, 0.0]]), who="exact-gossip")
     Traceback (most recent call last):
     ...
-    gossip_sim.errors.ConfigError: W has an eigenvalue of -1 (<= -1), spectral gap 0, so exact-gossip ...
+    gossip_sim.errors.ConfigError: W has an eigenvalue of -1 (<= -1), spectral gap 0, so exact-...
     """
     value = second_eigenvalue(W)
     gap = 1.0 - float(abs(value))

@@ -258,7 +258,7 @@ def second_eigenvalue(W: ArrayLike | sp.sparray | sp.spmatrix) -> float | comple
 
 
 def _scalar(value: np.floating | np.complexfloating) -> float | complex:
-    """A Python float, or a complex when ``value`` has an imaginary part."""
+    """Return ``value`` as a Python float, or a complex when it has an imaginary part."""
     number = complex(value)
     return number if number.imag else number.real
 
