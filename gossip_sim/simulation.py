@@ -43,6 +43,7 @@ class Setup:
     W: Any
     problem: Any
     algorithm: Any
+    spectral_gap: float | None = None  # of W, when build() has it (the summary shows it)
 
 
 def build_graph(config: RunConfig) -> Any:
@@ -96,6 +97,9 @@ def build(config: RunConfig) -> Setup:
     graph = build_graph(config)
     W = mixing.mixing_matrix(config.mixing, graph)
     coordinator = bool(entry.facts["coordinator"])
+    # Gossip and decentralized algorithms mix with W: refuse one they cannot converge with.
+    what = f"W of mixing {config.mixing!r}"
+    gap = None if coordinator else mixing.check_convergence(W, what=what, who=name)
     if coordinator:
         algorithms.Coordinator.of(graph, name)  # refuse a non-star before building data
     holders = graph.number_of_nodes() - (1 if coordinator else 0)  # the hub holds no data
@@ -109,7 +113,7 @@ def build(config: RunConfig) -> Setup:
             "on a star"
         )
     algorithm = algorithms.create(config.algorithm, graph, W, problem, **supplied)
-    return Setup(graph, W, problem, algorithm)
+    return Setup(graph, W, problem, algorithm, gap)
 
 
 def _check_ignored_settings(config: RunConfig, entry: Any) -> None:
@@ -247,10 +251,10 @@ def network_details(setup: Setup) -> NetworkFacts:
     >>> facts.agents, facts.links, facts.link.from_profile
     (5, 5, True)
     """
-    graph = setup.graph
+    graph, gap = setup.graph, setup.spectral_gap  # build() has it for algorithms mixing with W
     return NetworkFacts(
         agents=graph.number_of_nodes(),
         links=graph.number_of_edges(),
-        spectral_gap=mixing.spectral_gap(setup.W),
+        spectral_gap=mixing.spectral_gap(setup.W) if gap is None else gap,
         link=link_facts(graph),
     )

@@ -2,6 +2,7 @@
 
 import importlib.util
 import time
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -11,15 +12,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gossip_sim as gs
+from gossip_sim import algorithms, simulation
+from gossip_sim.cli import main
+from gossip_sim.config import RunConfig
 from gossip_sim.errors import ConfigError
 from gossip_sim.mixing import (
     MIXING_RULES,
     beta,
+    check_convergence,
     check_mixing_matrix,
+    converges,
     eigenvalues,
     lambda2,
     mixing_matrix,
     rho,
+    second_eigenvalue,
+    spectral,
     spectral_gap,
 )
 from gossip_sim.mixing.spectral import DENSE_MAX
@@ -414,3 +422,174 @@ def test_registry_and_namespace_agree():
         assert hasattr(gs.mixing, name)
     for entry in MIXING_RULES.entries():
         assert entry.summary and "\n" not in entry.summary
+
+
+# ---------------------------------------------------------------- W refused on its spectrum
+MIXERS = algorithms.ALGORITHMS.names_where(coordinator=False)
+COORDINATORS = algorithms.ALGORITHMS.names_where(coordinator=True)
+
+
+def laplacian_w(graph: nx.Graph, lowest: float) -> np.ndarray:
+    """W = I - αL, symmetric and doubly stochastic, with smallest eigenvalue ``lowest``."""
+    L = nx.laplacian_matrix(graph, nodelist=range(graph.number_of_nodes())).toarray()
+    alpha = (1.0 - lowest) / np.linalg.eigvalsh(L.astype(float))[-1]
+    return np.eye(len(L)) - alpha * L
+
+
+@pytest.fixture
+def w_files(tmp_path):
+    """The issue's two W files on a ring of 5: a negative diagonal (eigenvalue -1.15) and I."""
+    negative = laplacian_w(nx.cycle_graph(5), -1.15)
+    assert negative[0, 0] < 0
+    paths = {"negative": tmp_path / "negative.csv", "identity": tmp_path / "identity.csv"}
+    np.savetxt(paths["negative"], negative, delimiter=",")
+    np.savetxt(paths["identity"], np.eye(5), delimiter=",")
+    return paths
+
+
+# ---------------------------------------------------------------- the issue's two cases
+def test_w_file_with_an_eigenvalue_below_minus_one_is_refused(w_files, tmp_path, capsys):
+    argv = ["--topology", "ring", "--agents", "5", "--mixing", str(w_files["negative"])]
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err
+    assert "has an eigenvalue of -1.15 (<= -1), spectral gap -0.15" in err
+    assert "choco-gossip would not converge" in err and "negative.csv" in err
+    assert "use the rule 'lazy'" in err and "'metropolis-hastings'" in err
+    assert not (tmp_path / "out").exists()  # refused before any work
+
+
+def test_identity_w_file_on_a_connected_graph_is_refused(w_files, tmp_path, capsys):
+    argv = ["--topology", "ring", "--agents", "5", "--mixing", str(w_files["identity"])]
+    assert main([*argv, "--algorithm", "exact-gossip", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "has a second eigenvalue 1, spectral gap 0" in err
+    assert "exact-gossip never mixes" in err and "'metropolis-hastings'" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", MIXERS)
+def test_every_algorithm_that_mixes_with_w_refuses_it(name, w_files):
+    config = RunConfig(topology="ring", agents=5, algorithm=name, mixing=str(w_files["negative"]))
+    with pytest.raises(ConfigError, match=rf"eigenvalue of -1\.15 .* so {name} would not"):
+        simulation.build(config)
+
+
+@pytest.mark.parametrize("name", COORDINATORS)
+def test_a_coordinator_on_a_star_is_unaffected(name, tmp_path):
+    path = tmp_path / "identity.csv"
+    np.savetxt(path, np.eye(6), delimiter=",")  # hub + 5 workers
+    config = RunConfig(
+        topology="star", agents=6, algorithm=name, problem="quadratic", mixing=str(path)
+    )
+    setup = simulation.build(config)
+    assert setup.spectral_gap is None  # not checked: a coordinator does not mix with W
+    assert simulation.network_details(setup).spectral_gap == pytest.approx(0.0, abs=1e-12)
+
+
+def test_message_names_a_complex_eigenvalue_of_a_nonsymmetric_w():
+    cycle = np.roll(np.eye(3), 1, axis=1)  # doubly stochastic, eigenvalues on the unit circle
+    assert isinstance(second_eigenvalue(cycle), complex)
+    with pytest.raises(ConfigError, match=r"^W has an eigenvalue -0\.5[+-]0\.866j of modulus 1,"):
+        check_convergence(cycle)
+
+
+def test_the_mixing_reference_shows_the_messages_as_printed():
+    page = (Path(__file__).resolve().parent.parent / "docs/reference/mixing.md").read_text()
+    cases = [
+        (laplacian_w(nx.cycle_graph(5), -1.15), "W of mixing 'ring5.csv'"),
+        (np.eye(5), "W of mixing 'eye.csv'"),
+    ]
+    for W, what in cases:
+        with pytest.raises(ConfigError) as refused:
+            check_convergence(W, what=what, who="choco-gossip")
+        assert f"\n{refused.value}\n" in page
+
+
+def test_converges_is_the_sign_of_the_gap():
+    assert converges(1e-9) and not converges(0.0) and not converges(-1.0)
+
+
+# ---------------------------------------------------------------- every shipped rule passes
+@settings(max_examples=60, deadline=None)
+@given(graph=connected_graphs())
+def test_every_shipped_rule_passes_on_random_connected_graphs(graph):
+    for rule in ALL_SPECS:
+        W = mixing_matrix(rule, graph)
+        gap = check_convergence(W, who=rule)
+        assert gap == spectral_gap(W) and 0 < gap <= 1 + 1e-12
+
+
+def test_every_registered_rule_is_covered():
+    assert {spec.split(":")[0] for spec in ALL_SPECS} == set(MIXING_RULES.names()) - {"fdla"}
+
+
+# ---------------------------------------------------------------- large K: sparse eigensolvers
+@pytest.fixture
+def sparse_calls(monkeypatch):
+    """Count the calls of the sparse (ARPACK) eigensolver and forbid dense LAPACK."""
+    calls = []
+    smallest = spectral._smallest
+
+    def counted(*args, **kwargs):
+        calls.append(args[0].shape)
+        return smallest(*args, **kwargs)
+
+    def dense(*args, **kwargs):
+        raise AssertionError("dense eigensolver used for a large K")
+
+    monkeypatch.setattr(spectral, "_smallest", counted)
+    monkeypatch.setattr(spectral.np.linalg, "eigvalsh", dense)
+    return calls
+
+
+K_LARGE = 4 * DENSE_MAX
+
+
+def test_large_ring_with_eigenvalue_below_minus_one_is_refused_sparsely(sparse_calls):
+    ring = nx.cycle_graph(K_LARGE)  # even ring: the Laplacian's largest eigenvalue is exactly 4
+    L = sp.csr_array(nx.laplacian_matrix(ring, nodelist=range(K_LARGE)), dtype=np.float64)
+    W = sp.csr_array(sp.eye_array(K_LARGE) - (2.05 / 4.0) * L)  # eigenvalues down to -1.05
+    with pytest.raises(ConfigError, match=r"eigenvalue of -1\.05 \(<= -1\), spectral gap -0\.05"):
+        check_convergence(W)
+    assert sparse_calls
+
+
+def test_large_identity_is_refused_sparsely(sparse_calls):
+    with pytest.raises(ConfigError, match=r"^W has a second eigenvalue 1, spectral gap 0 "):
+        check_convergence(sp.eye_array(K_LARGE, format="csr"))
+    assert sparse_calls
+
+
+def test_large_metropolis_ring_passes_sparsely(sparse_calls):
+    W = mixing_matrix("metropolis-hastings", nx.cycle_graph(K_LARGE))
+    gap = check_convergence(W)
+    assert gap == pytest.approx(1 - (1 + 2 * np.cos(2 * np.pi / K_LARGE)) / 3, rel=1e-6)
+    assert sparse_calls
+
+
+# ---------------------------------------------------------------- no second eigen-solve per run
+def test_a_run_computes_the_spectrum_once(monkeypatch):
+    calls = []
+    solve = spectral.second_eigenvalue
+
+    def counted(W):
+        calls.append(W.shape)
+        return solve(W)
+
+    monkeypatch.setattr(spectral, "second_eigenvalue", counted)
+    monkeypatch.setattr("gossip_sim.mixing.convergence.second_eigenvalue", counted)
+    trace = simulation.execute(RunConfig(topology="ring", agents=6, rounds=3, dim=4))
+    assert calls == [(6, 6)]
+    assert trace.network.spectral_gap == pytest.approx(1 - (1 + 2 * np.cos(np.pi / 3)) / 3)
+
+
+def test_topologies_show_marks_a_rule_whose_w_would_be_refused(monkeypatch, capsys):
+    assert main(["topologies", "show", "ring", "--agents", "6"]) == 0
+    assert "refused" not in capsys.readouterr().out  # every shipped rule passes
+    real = gs.mixing.spectral_gap
+    monkeypatch.setattr(gs.mixing, "spectral_gap", lambda W: 0.0 if W[0, 1] == 1 / 3 else real(W))
+    assert main(["topologies", "show", "ring", "--agents", "6"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    marked = [line.split()[0] for line in lines if "(refused: gossip needs a gap above 0)" in line]
+    assert marked == ["max-degree", "metropolis-hastings", "uniform"]  # 1/3 on every link

@@ -68,7 +68,8 @@ def topology_show(argv: Sequence[str]) -> int:
         except GossipSimError as exc:
             print(f"  {rule:<22}n/a ({exc})")
         else:
-            print(f"  {rule:<22}{gap:.6g}")
+            refused = "" if mixing.converges(gap) else "  (refused: gossip needs a gap above 0)"
+            print(f"  {rule:<22}{gap:.6g}{refused}")
     if args.draw:
         _draw(graph, args.draw)
     return 0

@@ -4,7 +4,8 @@
 :data:`MIXING_RULES` (``metropolis-hastings``, ``uniform``, ``max-degree``, ``lazy``,
 ``best-constant``, ``fdla``), a file with your own W, or W itself. Every W is checked by
 :func:`check_mixing_matrix` before it is returned. :func:`spectral_gap`, :func:`lambda2`,
-:func:`rho` and :func:`beta` measure how fast gossip with W mixes.
+:func:`rho` and :func:`beta` measure how fast gossip with W mixes; :func:`check_convergence`
+refuses a W with which it would not converge (spectral gap not above 0).
 
 Examples
 --------
@@ -14,6 +15,7 @@ Examples
 True
 """
 
+from gossip_sim.mixing.convergence import MIN_SPECTRAL_GAP, check_convergence, converges
 from gossip_sim.mixing.matrix import FILE_SUFFIXES, MixingSpec, load_matrix, mixing_matrix
 from gossip_sim.mixing.rules import (
     MIXING_RULES,
@@ -24,17 +26,27 @@ from gossip_sim.mixing.rules import (
     metropolis_hastings,
     uniform,
 )
-from gossip_sim.mixing.spectral import beta, eigenvalues, lambda2, rho, spectral_gap
+from gossip_sim.mixing.spectral import (
+    beta,
+    eigenvalues,
+    lambda2,
+    rho,
+    second_eigenvalue,
+    spectral_gap,
+)
 from gossip_sim.mixing.validate import adjacency, check_mixing_matrix
 
 __all__ = [
     "FILE_SUFFIXES",
+    "MIN_SPECTRAL_GAP",
     "MIXING_RULES",
     "MixingSpec",
     "adjacency",
     "best_constant",
     "beta",
+    "check_convergence",
     "check_mixing_matrix",
+    "converges",
     "eigenvalues",
     "fdla",
     "lambda2",
@@ -44,6 +56,7 @@ __all__ = [
     "metropolis_hastings",
     "mixing_matrix",
     "rho",
+    "second_eigenvalue",
     "spectral_gap",
     "uniform",
 ]

@@ -32,7 +32,16 @@ from numpy.typing import ArrayLike, NDArray
 
 from gossip_sim.errors import ConfigError
 
-__all__ = ["DENSE_MAX", "EIGENVALUES_MAX", "beta", "eigenvalues", "lambda2", "rho", "spectral_gap"]
+__all__ = [
+    "DENSE_MAX",
+    "EIGENVALUES_MAX",
+    "beta",
+    "eigenvalues",
+    "lambda2",
+    "rho",
+    "second_eigenvalue",
+    "spectral_gap",
+]
 
 DENSE_MAX = 500
 """Largest K for which the spectral functions use dense LAPACK."""
@@ -207,10 +216,58 @@ def eigenvalues(W: ArrayLike | sp.sparray | sp.spmatrix) -> NDArray[np.float64 |
     return values[np.lexsort((-values.real, -np.abs(values)))]
 
 
+def second_eigenvalue(W: ArrayLike | sp.sparray | sp.spmatrix) -> float | complex:
+    """Return λ2, the eigenvalue of W other than that of the ones vector with the largest modulus.
+
+    It is the eigenvalue of W − 11ᵀ/K of largest modulus (0.0 for K = 1), real for a symmetric
+    W (of two with the same modulus, the negative one). Its sign tells why gossip with W
+    would not converge when |λ2| ≥ 1: a second eigenvalue 1 (W does not mix) or one ≤ −1 (W
+    flips the disagreement's sign and does not shrink it). Uses the same dense or sparse
+    eigensolvers as :func:`lambda2`, which is its modulus.
+
+    Parameters
+    ----------
+    W : array_like or sparse matrix, shape (K, K)
+        A doubly stochastic mixing matrix.
+
+    Returns
+    -------
+    float or complex
+        complex only for a non-symmetric W whose λ2 is not real.
+
+    Examples
+    --------
+    >>> gs.mixing.second_eigenvalue(np.array([[0.0, 1.0], [1.0, 0.0]]))
+    -1.0
+    >>> gs.mixing.second_eigenvalue(np.eye(3))
+    1.0
+    """
+    matrix = _as_csr(W)
+    K = matrix.shape[0]
+    if K == 1:
+        return 0.0
+    symmetric = _is_symmetric(matrix)
+    if K <= DENSE_MAX:
+        centred = _centred_dense(matrix)
+        values = np.linalg.eigvalsh(centred) if symmetric else np.linalg.eigvals(centred)
+        return _scalar(values[int(np.argmax(np.abs(values)))])
+    if symmetric and _is_doubly_stochastic(matrix):
+        top, bottom = _largest(matrix, deflate=True), _smallest(matrix, deflate=True)
+        return top if abs(top) > abs(bottom) else bottom
+    return _centred_extreme(matrix, symmetric)
+
+
+def _scalar(value: np.floating | np.complexfloating) -> float | complex:
+    """Return ``value`` as a Python float, or a complex when it has an imaginary part."""
+    number = complex(value)
+    return number if number.imag else number.real
+
+
 def lambda2(W: ArrayLike | sp.sparray | sp.spmatrix) -> float:
     """Return |λ2|, the largest modulus of an eigenvalue of W other than that of the ones vector.
 
-    Computed as the spectral radius of W − 11ᵀ/K; 0 for K = 1.
+    Computed as the spectral radius of W − 11ᵀ/K (the modulus of :func:`second_eigenvalue`);
+    0 for K = 1.
 
     Parameters
     ----------
@@ -228,19 +285,7 @@ def lambda2(W: ArrayLike | sp.sparray | sp.spmatrix) -> float:
     >>> bool(np.isclose(gs.mixing.lambda2(W), (1 + 2 * np.cos(2 * np.pi / 8)) / 3))
     True
     """
-    matrix = _as_csr(W)
-    K = matrix.shape[0]
-    if K == 1:
-        return 0.0
-    symmetric = _is_symmetric(matrix)
-    if K <= DENSE_MAX:
-        centred = _centred_dense(matrix)
-        values = np.linalg.eigvalsh(centred) if symmetric else np.linalg.eigvals(centred)
-        return float(np.max(np.abs(values)))
-    if symmetric and _is_doubly_stochastic(matrix):
-        top, bottom = _largest(matrix, deflate=True), _smallest(matrix, deflate=True)
-        return max(abs(top), abs(bottom))
-    return _centred_radius(matrix, symmetric)
+    return float(abs(second_eigenvalue(W)))
 
 
 def _centred_operator(W: sp.csr_array) -> sla.LinearOperator:
@@ -253,12 +298,12 @@ def _centred_operator(W: sp.csr_array) -> sla.LinearOperator:
     )
 
 
-def _centred_radius(W: sp.csr_array, symmetric: bool) -> float:
-    """Return the spectral radius of W − 11ᵀ/K with plain ARPACK (general W)."""
+def _centred_extreme(W: sp.csr_array, symmetric: bool) -> float | complex:
+    """Return the eigenvalue of W − 11ᵀ/K of largest modulus with plain ARPACK (general W)."""
     op = _centred_operator(W)
     solver = sla.eigsh if symmetric else sla.eigs
     values = solver(op, k=1, which="LM", return_eigenvectors=False)
-    return float(np.abs(values[0]))
+    return _scalar(values[0])
 
 
 def spectral_gap(W: ArrayLike | sp.sparray | sp.spmatrix) -> float:
