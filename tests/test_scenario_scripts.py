@@ -110,7 +110,7 @@ def test_a_script_in_a_subfolder_runs(place, capsys, tmp_path):
     home, _, marker, script, scenario = place
     script(home / "figures" / "draw.py")
     path = scenario("figures/../figures/draw.py")
-    code, out, err = run_cli(["scenario", "run", str(path), "-o", str(tmp_path / "out")], capsys)
+    code, _, err = run_cli(["scenario", "run", str(path), "-o", str(tmp_path / "out")], capsys)
     assert code == 0, err
     assert marker.read_text() == "ran"
     assert "drawn by the script" in (tmp_path / "out" / "summary.md").read_text()
@@ -129,7 +129,7 @@ def test_the_shipped_scenarios_and_their_scripts_are_home(place):
 
 
 def test_naming_the_script_on_the_command_line_runs_it(place, capsys, tmp_path):
-    home, away, marker, script, scenario = place
+    _, away, marker, script, scenario = place
     evil = script(away / "evil.py")
     path = scenario("../away/evil.py")
     out = tmp_path / "out"

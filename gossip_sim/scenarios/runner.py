@@ -116,7 +116,7 @@ def _script(scenario: ScenarioFile, allow: str | Path | None = None) -> ModuleTy
     spec.loader.exec_module(module)
     if not callable(getattr(module, "report", None)):
         raise scenario.error(
-            f"[scenario] script {scenario.script.name} defines no report(results, figures)",
+            f"[scenario] script {path.name} defines no report(results, figures)",
             "scenario",
             "script",
         )
