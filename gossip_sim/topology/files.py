@@ -176,6 +176,12 @@ def load_graph_file(path: str | Path) -> nx.Graph:
     ConfigError
         If the file is missing, has an unknown extension, cannot be parsed or holds no node.
 
+    Warns
+    -----
+    GossipSimWarning
+        Once, naming the node and edge attributes the model does not read (not those of
+        :data:`READ_ATTRIBUTES`, nor those the graph attribute ``descriptive`` lists).
+
     Examples
     --------
     >>> g = gs.topology.load_graph_file(gs._data.data_dir("topologies") / "abilene.graphml")
