@@ -12,7 +12,14 @@ True
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DecodeError", "DivergenceError", "GossipSimError", "RunBug"]
+__all__ = [
+    "ConfigError",
+    "DecodeError",
+    "DivergenceError",
+    "GossipSimError",
+    "GossipSimWarning",
+    "RunBug",
+]
 
 
 class GossipSimError(Exception):
@@ -33,6 +40,23 @@ class DivergenceError(GossipSimError):
 
 class DecodeError(GossipSimError):
     """A payload cannot be decoded to the value the sender meant (e.g. outside a lattice radius)."""
+
+
+class GossipSimWarning(UserWarning):
+    """Input gossip-sim accepts but not the way its user may expect (e.g. attributes it ignores).
+
+    The run goes on. The command line prints it as one line, ``gossip-sim: warning: ...``, on
+    stderr; in Python it is an ordinary warning (:mod:`warnings` filters it by this class).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("a note", gs.errors.GossipSimWarning, stacklevel=1)
+    >>> caught[0].category.__name__, str(caught[0].message)
+    ('GossipSimWarning', 'a note')
+    """
 
 
 class RunBug(Exception):

@@ -21,7 +21,9 @@ from __future__ import annotations
 import difflib
 import importlib
 import sys
+import warnings
 from collections.abc import Callable, Sequence
+from typing import TextIO
 
 from gossip_sim.errors import ConfigError, GossipSimError, RunBug
 
@@ -70,6 +72,34 @@ def _unknown_command(word: str) -> str:
     return f"unknown command {word!r}{hint}; valid: {valid}, or run options (gossip-sim --help)"
 
 
+def _warnings_as_lines() -> None:
+    """Print each :class:`~gossip_sim.errors.GossipSimWarning` once, as one line on stderr.
+
+    Other warnings keep Python's format. The same text warned twice (a file read again) is
+    printed once.
+    """
+    from gossip_sim.errors import GossipSimWarning
+
+    python = warnings.showwarning
+    shown: set[str] = set()
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if not issubclass(category, GossipSimWarning):
+            python(message, category, filename, lineno, file, line)
+        elif str(message) not in shown:
+            shown.add(str(message))
+            print(f"gossip-sim: warning: {message}", file=sys.stderr, flush=True)
+
+    warnings.showwarning = show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``gossip-sim`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -78,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"gossip-sim {__version__}")
         return 0
+    _warnings_as_lines()
     try:
         command, rest = _command(arguments)
         return int(command(rest))

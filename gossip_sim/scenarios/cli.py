@@ -26,7 +26,7 @@ from gossip_sim.errors import RunBug
 from gossip_sim.output import OVERWRITE_HELP
 from gossip_sim.quantities import format_value
 from gossip_sim.scenarios.runner import check_output, default_out, find, plan, run, shipped
-from gossip_sim.scenarios.schema import load
+from gossip_sim.scenarios.schema import ScenarioFile, load
 from gossip_sim.sweep import run_sweep
 from gossip_sim.sweep.folder import SweepFolder
 from gossip_sim.sweep.results import used_settings
@@ -35,7 +35,7 @@ __all__ = ["scenario_command", "sweep_command", "sweep_parser"]
 
 USAGE = (
     "gossip-sim scenario list | show NAME_OR_FILE [--full] | "
-    "run NAME_OR_FILE [--full] [--out DIR] [--workers N] [--quiet]"
+    "run NAME_OR_FILE [--full] [--out DIR] [--workers N] [--allow-script PATH] [--quiet]"
 )
 
 
@@ -76,7 +76,7 @@ def _show(argv: Sequence[str]) -> int:
     scenario = load(find(args.scenario), "full" if args.full else "fast")
     runs = plan(scenario)
     print(f"{scenario.name} ({scenario.mode} mode): {scenario.title}")
-    print(f"file: {scenario.path}; script: {scenario.script.name if scenario.script else '-'}")
+    print(f"file: {scenario.path}; script: {_script_line(scenario)}")
     print(f"{len(runs)} runs:")
     for r in runs:
         params = ", ".join(f"{k}={format_value(v)}" for k, v in r.params.items())
@@ -91,6 +91,18 @@ def _show(argv: Sequence[str]) -> int:
     return 0
 
 
+def _script_line(scenario: ScenarioFile) -> str:
+    """Say where the script is, in full, and whether ``scenario run`` runs it unasked."""
+    if scenario.script is None:
+        return "-"
+    if scenario.script_is_home():
+        return str(scenario.script)
+    return (
+        f"{scenario.script} (outside the scenario's folder: scenario run refuses it unless "
+        f"given --allow-script {scenario.script})"
+    )
+
+
 def _run(argv: Sequence[str]) -> int:
     parser = _parser("gossip-sim scenario run")
     parser.add_argument("scenario", help="a shipped scenario's name or a scenario file")
@@ -102,9 +114,16 @@ def _run(argv: Sequence[str]) -> int:
     )
     where_flags(parser)
     parser.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
+    parser.add_argument(
+        "--allow-script",
+        metavar="PATH",
+        help="run the scenario's script although it is outside the scenario file's folder "
+        "(name it as `scenario show` prints it)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     args = parser.parse_args(argv)
     scenario = load(find(args.scenario), "full" if args.full else "fast")
+    scenario.check_script(args.allow_script)  # before announcing the runs
     check_output(scenario, args.out, overwrite=args.overwrite)  # before announcing the runs
     if not args.quiet:
         print(
@@ -121,6 +140,7 @@ def _run(argv: Sequence[str]) -> int:
         scheduler=args.scheduler,
         progress=not args.quiet and sys.stderr.isatty(),
         overwrite=args.overwrite,
+        allow_script=args.allow_script,
     )
     failed = output.results.failures
     print_failures(failed)

@@ -103,18 +103,20 @@ def plan(scenario: ScenarioFile) -> list[PlannedRun]:
         raise ConfigError(f"{scenario.path}: {exc}") from None
 
 
-def _script(scenario: ScenarioFile) -> ModuleType | None:
-    if scenario.script is None:
+def _script(scenario: ScenarioFile, allow: str | Path | None = None) -> ModuleType | None:
+    """Import the scenario's script, if it stays home or ``allow`` names it (else refuse)."""
+    path = scenario.check_script(allow)
+    if path is None:
         return None
-    name = f"gossip_sim_scenario_{scenario.script.stem}"
-    spec = importlib.util.spec_from_file_location(name, scenario.script)
+    name = f"gossip_sim_scenario_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
     if not callable(getattr(module, "report", None)):
         raise scenario.error(
-            f"[scenario] script {scenario.script.name} defines no report(results, figures)",
+            f"[scenario] script {path.name} defines no report(results, figures)",
             "scenario",
             "script",
         )
@@ -209,6 +211,7 @@ def run(
     scheduler: str | None = None,
     progress: bool = False,
     overwrite: bool = False,
+    allow_script: str | Path | None = None,
 ) -> ScenarioOutput:
     """Run a scenario (a file or a shipped name) and write its results; return what it wrote.
 
@@ -216,11 +219,12 @@ def run(
     its settings. Runs that fail are reported in summary.md and ``runs.csv``; the others go on.
     ``workers`` local processes run them, or the Dask cluster at ``scheduler``. ``out`` may
     hold this scenario's earlier output (replaced); anything else there is refused unless
-    ``overwrite`` (see :mod:`gossip_sim.output`).
+    ``overwrite`` (see :mod:`gossip_sim.output`). A script outside the scenario file's folder
+    is refused unless ``allow_script`` names it (see :meth:`ScenarioFile.check_script`).
     """
     scenario = load(find(source), "full" if full else "fast")
     runs = plan(scenario)
-    script = _script(scenario)
+    script = _script(scenario, allow_script)
     settings = report_settings(scenario, script)
     directory = Path(out) if out is not None else default_out(scenario)
     _prepare(directory, scenario, overwrite)

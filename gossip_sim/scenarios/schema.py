@@ -57,6 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gossip_sim._data import data_dir
 from gossip_sim.config import SETTINGS as _DECLARED
 from gossip_sim.config import RunConfig
 from gossip_sim.errors import ConfigError
@@ -90,7 +91,9 @@ SCHEMA = (
         "str",
         False,
         "Python file (relative to the scenario file) whose report(results, figures) draws the "
-        "figures and returns the summary's Markdown; without it, a generic report",
+        "figures and returns the summary's Markdown; without it, a generic report. It must lie "
+        "in the scenario file's folder or a subfolder: elsewhere it runs only with "
+        "`--allow-script PATH`",
     ),
     Key("scenario", "seeds", "int | list[int]", False, "seeds per combination (default 1)"),
     Key("run", "SETTING", "per setting", False, "a run setting shared by every run"),
@@ -150,6 +153,71 @@ class ScenarioFile:
     def error(self, message: str, table: str, key: str | None = None) -> ConfigError:
         """Return a ConfigError naming this file and the line of ``key`` in ``table``."""
         return _Locator(self.path, self.text).error(message, table, key)
+
+    def script_is_home(self) -> bool:
+        """Return True if the script may run unasked: no script, or one that stays home.
+
+        Home is the scenario file's folder (a subfolder too) and the shipped scenarios'
+        folder; the script's path has its symlinks and ``..`` resolved before the comparison.
+
+        Examples
+        --------
+        >>> from gossip_sim.scenarios import find
+        >>> load(find("song-fig1")).script_is_home()
+        True
+        """
+        if self.script is None:
+            return True
+        homes = (self.path.parent.resolve(), data_dir("scenarios").resolve())
+        return any(self.script.is_relative_to(home) for home in homes)
+
+    def check_script(self, allow: str | Path | None = None) -> Path | None:
+        """Return the script to run, or refuse one away from home that ``allow`` does not name.
+
+        A script outside the scenario file's folder runs only when the user names it
+        (``gossip-sim scenario run FILE --allow-script PATH``): a scenario file from elsewhere
+        cannot make gossip-sim run Python from anywhere on the machine.
+
+        Parameters
+        ----------
+        allow : str or pathlib.Path, optional
+            The script the user allows, wherever it is; it must be this scenario's script.
+
+        Returns
+        -------
+        pathlib.Path or None
+            The script's resolved path (None without a script).
+
+        Raises
+        ------
+        ConfigError
+            For a script away from home that ``allow`` does not name, naming its resolved path;
+            for an ``allow`` that is not this scenario's script.
+
+        Examples
+        --------
+        >>> from gossip_sim.scenarios import find
+        >>> load(find("song-fig1")).check_script().name
+        'song_fig1.py'
+        """
+        if allow is not None:
+            named = Path(allow).expanduser().resolve()
+            if named != self.script:
+                has = f"script is {self.script}" if self.script else "file names no script"
+                raise ConfigError(
+                    f"--allow-script {allow}: the scenario's {has}; allow that one, "
+                    "or leave --allow-script out"
+                )
+            return self.script
+        if not self.script_is_home():
+            raise self.error(
+                f"[scenario] script {self.script} is outside the scenario's folder "
+                f"{self.path.parent.resolve()}, so it is not run: move it into that folder, "
+                f"or allow it by naming it: --allow-script {self.script}",
+                "scenario",
+                "script",
+            )
+        return self.script
 
 
 class _Locator:
@@ -412,12 +480,13 @@ def _seeds(value: Any, where: _Locator, mode: str | None) -> list[int]:
 
 
 def _script(value: str | None, file: Path, where: _Locator) -> Path | None:
+    """Return the script's path with symlinks and ``..`` resolved (it may lie anywhere)."""
     if value is None:
         return None
     script = (file.parent / value).resolve()
     if script.suffix != ".py" or not script.is_file():
         raise where.error(
-            f"[scenario] script = {value!r}: no such Python file next to {file.name}",
+            f"[scenario] script = {value!r}: no Python file at {script}",
             "scenario",
             "script",
         )

@@ -2,9 +2,12 @@
 
 :func:`load_graph_file` turns any of these into an undirected simple graph on the nodes
 ``0..K-1`` (in natural sort order of the original node names, which are kept in the node
-attribute ``name``). Attributes it recognises: edge ``latency`` (seconds) and ``bandwidth``
-(bits/s); node ``latitude``/``longitude`` (degrees; also ``Latitude``/``Longitude`` as in the
-Internet Topology Zoo), ``nic_egress`` and ``nic_ingress`` (bits/s).
+attribute ``name``). Attributes it recognises (:data:`READ_ATTRIBUTES`): edge ``latency``
+(seconds) and ``bandwidth`` (bits/s); node ``latitude``/``longitude`` (degrees; also
+``Latitude``/``Longitude`` as in the Internet Topology Zoo), ``nic_egress`` and ``nic_ingress``
+(bits/s), and ``name``/``label``. Any other node or edge attribute is named in one
+:class:`~gossip_sim.errors.GossipSimWarning` per file (a ``loss`` or ``failed`` on a link is
+*not* modelled), unless the graph attribute ``descriptive`` lists it as kept for readers.
 
 Examples
 --------
@@ -17,15 +20,16 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
-from gossip_sim.errors import ConfigError
+from gossip_sim.errors import ConfigError, GossipSimWarning
 
-__all__ = ["GRAPH_FILE_EXTENSIONS", "load_graph_file", "relabel"]
+__all__ = ["GRAPH_FILE_EXTENSIONS", "READ_ATTRIBUTES", "load_graph_file", "relabel"]
 
 #: File name endings :func:`load_graph_file` reads, and the format each means.
 GRAPH_FILE_EXTENSIONS: dict[str, str] = {
@@ -38,6 +42,15 @@ GRAPH_FILE_EXTENSIONS: dict[str, str] = {
 }
 
 _ALIASES = {"Latitude": "latitude", "Longitude": "longitude", "lat": "latitude", "lon": "longitude"}
+
+#: The node and edge attributes gossip-sim reads from a graph file (aliases such as
+#: ``Latitude`` count as the name they stand for); any other one is named in a warning.
+READ_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "edge": ("latency", "bandwidth"),
+    "node": ("latitude", "longitude", "nic_egress", "nic_ingress", "name", "label"),
+}
+#: Identifiers the formats themselves write (GraphML edge ids, multigraph keys): never named.
+_IDENTIFIERS = ("id", "key")
 
 
 def _natural_key(node: Any) -> tuple:
@@ -163,6 +176,12 @@ def load_graph_file(path: str | Path) -> nx.Graph:
     ConfigError
         If the file is missing, has an unknown extension, cannot be parsed or holds no node.
 
+    Warns
+    -----
+    GossipSimWarning
+        Once, naming the node and edge attributes the model does not read (not those of
+        :data:`READ_ATTRIBUTES`, nor those the graph attribute ``descriptive`` lists).
+
     Examples
     --------
     >>> g = gs.topology.load_graph_file(gs._data.data_dir("topologies") / "abilene.graphml")
@@ -187,7 +206,49 @@ def load_graph_file(path: str | Path) -> nx.Graph:
         raise ConfigError(f"cannot read {str(path)!r} as {kind}: {message}") from None
     if graph.number_of_nodes() == 0:
         raise ConfigError(f"topology file {str(path)!r} holds no nodes")
+    _warn_unused(graph, path)
     return _tidy(graph, path)
+
+
+def _unused(graph: nx.Graph) -> dict[str, list[str]]:
+    """Return the edge and node attributes that gossip-sim neither reads nor is told to skip.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.Graph(descriptive="colour")
+    >>> g.add_node("a", Latitude=1.0, colour="red", rack=3)
+    >>> g.add_edge("a", "b", latency=1e-3, loss=0.3)
+    >>> _unused(g)
+    {'edge': ['loss'], 'node': ['rack']}
+    """
+    skip = {*_IDENTIFIERS, *re.split(r"[,\s]+", str(graph.graph.get("descriptive", "")))}
+    found = {
+        "edge": {key for *_, data in graph.edges(data=True) for key in data},
+        "node": {_ALIASES.get(key, key) for _, data in graph.nodes(data=True) for key in data},
+    }
+    return {kind: sorted(keys - set(READ_ATTRIBUTES[kind]) - skip) for kind, keys in found.items()}
+
+
+def _warn_unused(graph: nx.Graph, path: Path) -> None:
+    """Name, in one warning, the attributes of ``path`` that the model does not use."""
+    unused = _unused(graph)
+    parts = [
+        f"{kind} attribute{'s' if len(names) > 1 else ''} {', '.join(names)}"
+        for kind, names in unused.items()
+        if names
+    ]
+    if not parts:
+        return
+    reads = "; ".join(f"{kind} {', '.join(names)}" for kind, names in READ_ATTRIBUTES.items())
+    them = "them" if sum(map(len, unused.values())) > 1 else "it"
+    warnings.warn(
+        f"topology file {str(path)!r}: ignoring {' and '.join(parts)}: gossip-sim's model does "
+        f"not use {them} (it reads {reads}); name attributes kept as notes in the graph "
+        "attribute 'descriptive' to silence this",
+        GossipSimWarning,
+        stacklevel=3,
+    )
 
 
 def _tidy(graph: nx.Graph, path: Path) -> nx.Graph:
