@@ -144,6 +144,7 @@ class _Rounds:
         self.problem = getattr(algorithm, "problem", None)
         self.max_rounds, self.target = options["rounds"], options["target"]
         self.divergence_factor = options["divergence_factor"]
+        self.growth_factor, self.growth_warmup = options["growth_factor"], options["growth_warmup"]
         self.on_values: Callable[[int, Stack], None] | None = options["on_values"]
         self.computed = 0
         self.last: int | None = None if self.max_rounds > 0 else -1
@@ -188,8 +189,8 @@ class _Rounds:
             self._stop(t - 1, Ending(Status.DIVERGED, f"round {t + 1} produced NaN or inf"))
             return None
         error = self.error(values)
-        if error > self.divergence_factor * max(self.initial_error, 1e-300):
-            self._stop(t - 1, self._too_large(t, error))
+        if (ending := self._diverged(t, error)) is not None:
+            self._stop(t - 1, ending)
             return None
         computed = (result, consensus_error(values), error)
         self.values = values
@@ -201,11 +202,23 @@ class _Rounds:
             self._stop(t, Ending(Status.ROUNDS_EXHAUSTED))
         return computed
 
-    def _too_large(self, t: int, error: float) -> Ending:
-        """Return the ending of a run whose round ``t`` has an error past the bound."""
+    def _diverged(self, t: int, error: float) -> Ending | None:
+        """Return the ending of a run whose round ``t`` broke a divergence rule; else None.
+
+        Two rules (see :func:`run`): from the first round on, an error past
+        ``divergence_factor`` x the initial error (a blow-up); after ``growth_warmup`` rounds,
+        an error past ``growth_factor`` x the initial error (slow growth).
+        """
+        start = max(self.initial_error, 1e-300)
+        if error > self.divergence_factor * start:
+            factor, rule = self.divergence_factor, ""
+        elif t + 1 > self.growth_warmup and error > self.growth_factor * start:
+            factor, rule = self.growth_factor, f" after the {self.growth_warmup}-round warm-up"
+        else:
+            return None
         reason = (
             f"error {error:.3g} at round {t + 1} exceeds "
-            f"{self.divergence_factor:g} x the initial error {self.initial_error:.3g}"
+            f"{factor:g} x the initial error {self.initial_error:.3g}{rule}"
         )
         return Ending(Status.DIVERGED, reason)
 
@@ -370,6 +383,8 @@ def run(
     header_bits: int = 0,
     record_messages: bool = False,
     divergence_factor: float = 1e8,
+    growth_factor: float = 1e3,
+    growth_warmup: int = 20,
     on_round: Callable[[RoundRecord], None] | None = None,
     on_values: Callable[[int, Stack], None] | None = None,
     config: dict[str, Any] | None = None,
@@ -393,7 +408,13 @@ def run(
     record_messages : bool
         Keep every message's timing in ``trace.messages``.
     divergence_factor : float
-        Stop as diverged when the error exceeds this multiple of the initial error.
+        Stop as diverged when the error of any round exceeds this multiple of the initial
+        error (a blow-up).
+    growth_factor : float
+        Stop as diverged when the error of a round after the warm-up exceeds this multiple of
+        the initial error (slow growth: an error that should fall has risen that far).
+    growth_warmup : int
+        The rounds during which ``growth_factor`` is not applied (transients may rise first).
     on_round : callable, optional
         Called with each :class:`~gossip_sim.trace.RoundRecord` as it completes (progress bars).
     on_values : callable, optional
@@ -407,8 +428,16 @@ def run(
     Raises
     ------
     DivergenceError
-        When values become NaN/inf or the error grows past the bound; ``.trace`` holds the
-        rounds up to then.
+        When values become NaN/inf or the error grows past a bound (the rules under *Notes*);
+        ``.trace`` holds the rounds up to then.
+
+    Notes
+    -----
+    A run diverges, and stops before the round that broke a rule, when that round's values
+    hold NaN or inf, when its error exceeds ``divergence_factor`` x the initial error (any
+    round), or when, after the first ``growth_warmup`` rounds, its error exceeds
+    ``growth_factor`` x the initial error. The ending's reason names the rule, the round and
+    both errors (see docs/background/limits.md).
     """
     if rounds < 0:
         raise ConfigError(f"rounds = {rounds} is not valid; give 0 or more")
@@ -421,6 +450,8 @@ def run(
         "header_bits": header_bits,
         "record_messages": record_messages,
         "divergence_factor": divergence_factor,
+        "growth_factor": growth_factor,
+        "growth_warmup": growth_warmup,
         "on_round": on_round,
         "on_values": on_values,
     }

@@ -8,6 +8,7 @@ them back.
 
 ==========================  ===================================================================
 :class:`Status`             how a run ended: target reached, rounds exhausted, diverged
+                            (a failure: :attr:`Status.failed`)
 :class:`Ending`             the status and, beside it, the reason in words
 :class:`AlgorithmFacts`     what the algorithm resolved (compressor, step, gamma, omega...)
 :class:`LinkFacts`          the range of the links' latency and bandwidth actually simulated
@@ -52,6 +53,8 @@ class Status(enum.Enum):
     --------
     >>> Status("target reached") is Status.TARGET_REACHED, Status.DIVERGED.value
     (True, 'diverged')
+    >>> [status.failed for status in Status]
+    [False, False, True]
     """
 
     TARGET_REACHED = "target reached"
@@ -60,6 +63,15 @@ class Status(enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+    @property
+    def failed(self) -> bool:
+        """Whether a run that ended so failed: a diverged run fails everywhere.
+
+        A single run exits 1, a sweep and a scenario count it as failed, list it with its
+        reason and exit 1, and the comparison report shows it as failed.
+        """
+        return self is Status.DIVERGED
 
 
 @dataclass(frozen=True)

@@ -150,3 +150,37 @@ def test_bad_run_options_are_refused(kwargs, match):
     graph, W, problem = setup("ring6")
     with pytest.raises(ConfigError, match=match):
         run(ExactGossip(graph, W, problem), graph, **kwargs)
+
+
+def test_slow_growth_is_caught_after_the_warm_up():
+    config = gs.RunConfig(
+        algorithm="choco-gossip", gamma=1.0, compressor="topk:k=0.05", topology="ring",
+        agents=16, dim=100, rounds=200,
+    )
+    with pytest.raises(DivergenceError, match="after the 20-round warm-up") as info:
+        gs.execute(config)
+    trace = info.value.trace
+    assert trace.ending.status is gs.summary.Status.DIVERGED
+    assert trace.final.error <= 1e3 * trace.rounds[0].error < trace.final.error * 1e3
+    assert 20 < trace.final.round < 200
+
+
+@pytest.mark.parametrize(
+    ("options", "ends"),
+    [
+        ({"growth_factor": 1.5, "growth_warmup": 0}, "round 1 exceeds 1.5 x"),
+        ({"growth_factor": 1.5, "growth_warmup": 3}, "round 4 exceeds 1.5 x"),
+        ({"divergence_factor": 1.5, "growth_warmup": 3}, "round 1 exceeds 1.5 x"),
+    ],
+)
+def test_the_growth_rules_follow_their_parameters(options, ends):
+    graph, W, problem = setup("ring6")
+    with pytest.raises(DivergenceError, match=ends):  # x <- 3Wx grows the error 3 x a round
+        run(ExactGossip(graph, 3.0 * W, problem), graph, rounds=50, **options)
+
+
+def test_an_error_that_rises_within_the_bound_does_not_stop_the_run():
+    graph, W, problem = setup("ring6")
+    trace = run(ExactGossip(graph, 1.2 * W, problem), graph, rounds=30, growth_factor=1e6)
+    assert trace.ending.status is gs.summary.Status.ROUNDS_EXHAUSTED
+    assert trace.final.error > trace.rounds[0].error

@@ -4,8 +4,29 @@ from __future__ import annotations
 
 from gossip_sim.cli.run import build_parser
 
-__all__ = ["reference_markdown"]
+__all__ = ["EXIT_CODES", "reference_markdown"]
 
+
+#: The exit codes of every face (a single run, ``scenario run``, ``sweep``, ``compare``), one table.
+EXIT_CODES = (
+    "| code | meaning | single run | `scenario run`, `sweep`, `compare` |\n"
+    "| --- | --- | --- | --- |\n"
+    "| 0 | success | the run finished: target reached or rounds exhausted | every run "
+    "finished so |\n"
+    "| 1 | a run failed | the run diverged (NaN/inf, or its error grew past a bound: see "
+    "`docs/background/limits.md`); the trace up to then is written | at least one run "
+    "diverged or could not run; each is listed on stderr with its parameters and reason, "
+    "counted in the summary line, and the other runs finish |\n"
+    "| 2 | usage error | bad input (unknown flag, name or value, an --out folder that is "
+    "not the command's): one line on stderr naming what is valid, nothing written | the "
+    "same, before any run starts |\n"
+    "| 3 | bug | - | a run raised an error that is a bug in gossip-sim (not a "
+    "configuration it refuses, nor a divergence): the run's settings and traceback are "
+    "printed; `sweep` and `compare` keep the finished runs in --out and resume once it is "
+    "fixed |\n"
+    "| 130 | interrupted (Ctrl-C) | the run stops | `sweep` and `compare` keep the "
+    "finished runs in --out and the same command resumes; `scenario run` stops |\n"
+)
 
 _WHERE_RESULTS_GO = (
     "## Where results go\n\n"
@@ -73,17 +94,7 @@ def reference_markdown() -> str:
         "`docs/tutorial/teaching-demos.md`).\n\n"
         + _WHERE_RESULTS_GO
         + "## Exit codes\n\n"
-        "* 0: the run finished (target reached or rounds exhausted);\n"
-        "* 1: the run diverged (NaN/inf or error growing past 1e8 x the start); the trace up to "
-        "then is written;\n"
-        "* 2: bad input (unknown flag, name or value), one line on stderr naming what is valid;\n"
-        "* `scenario run`, `sweep`, `compare`: 1 if any run failed (each failure is listed with "
-        "its parameters, the other runs finish); `sweep` and `compare`: 130 if interrupted "
-        "(Ctrl-C): the finished runs are kept in --out and the same command resumes;\n"
-        "* 3: a run of `scenario run`, `sweep` or `compare` raised an error that is a bug in "
-        "gossip-sim (not a configuration it refuses, nor a divergence): the sweep stops, prints "
-        "the run's settings and traceback; `sweep` and `compare` keep the finished runs in --out "
-        "and resume once it is fixed.\n"
+        + EXIT_CODES
     )
 
 

@@ -64,7 +64,7 @@ def interrupted(command: str, out: Path, how: str = "interrupted") -> str:
 
 
 def print_failures(failed: Sequence[RunResult]) -> None:
-    """Print one line on stderr per failed run: its number, parameters and error."""
+    """Print one line on stderr per failed run (diverged too): its number, parameters and why."""
     for r in failed:
         params = ", ".join(f"{k}={format_value(v)}" for k, v in r.params.items())
-        print(f"gossip-sim: run {r.index} failed ({params}): {r.failure}", file=sys.stderr)
+        print(f"gossip-sim: run {r.index} failed ({params}): {r.why}", file=sys.stderr)

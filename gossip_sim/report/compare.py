@@ -84,6 +84,7 @@ def _row(group: Results) -> TopologyRow:
     facts = topology.describe(graph)
     drawn = [r for r in group if r.rounds]
     reached = [r for r in drawn if r.reached]
+    failed = [r for r in group if r.failed]  # could not run, or diverged
     target = config.target or 0.0
     summaries = [r.summary for r in drawn if r.summary is not None]
     finals = [s.final_error for s in summaries if s.final_error > 0]
@@ -108,7 +109,8 @@ def _row(group: Results) -> TopologyRow:
         time=Stat.of([first_reach(r, target, x="time_s") for r in reached]),
         final_error=float(np.exp(np.mean(np.log(finals)))) if finals else None,
         budget=config.rounds,
-        failure=next((r.failure for r in group if r.failure), None),
+        failure=next((r.why for r in failed), None),
+        failed=len(failed),
         graph=graph,
     )
 

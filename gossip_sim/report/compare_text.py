@@ -62,6 +62,8 @@ def tied_best(rows: Sequence[TopologyRow], kind: str) -> list[TopologyRow]:
 def _reached_text(row: TopologyRow) -> str:
     if row.failure and row.bits_per_round is None:
         return "failed"
+    if row.failed:
+        return f"{row.reached}/{row.seeds} ({row.failed} failed)"
     if row.reached == row.seeds:
         return f"{row.reached}/{row.seeds}"
     return f"{row.reached}/{row.seeds} (not in {row.budget:,} rounds)"
@@ -115,7 +117,12 @@ def reading(rows: Sequence[TopologyRow], comparison: Comparison) -> str:
     sentences += [
         _missed(r, target, several) for r in rows if r.reached < r.seeds and not r.failure
     ]
-    sentences += [f"{_name(r, several)} could not run: {r.failure}." for r in rows if r.failure]
+    sentences += [
+        f"{_name(r, several)} {'could not run' if r.bits_per_round is None else 'failed'}: "
+        f"{r.failure}."
+        for r in rows
+        if r.failure
+    ]
     return " ".join(sentences) or "No run reached the target."
 
 

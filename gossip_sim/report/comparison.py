@@ -145,7 +145,8 @@ class TopologyRow:
     time: Stat | None
     final_error: float | None  # geometric mean over seeds of where the runs ended
     budget: int
-    failure: str | None = None
+    failure: str | None = None  # why the first failed run failed (could not run, or diverged)
+    failed: int = 0  # the seeds that failed
     wins: list[str] = field(default_factory=list)  # "bits", "time"
     graph: Any = field(default=None, repr=False)  # the networkx graph (seed of the first run)
 

@@ -240,7 +240,7 @@ def run(
 
     matplotlib.use("Agg", force=False)
     figures = Figures(directory)
-    if results.runs and len(results.failures) == len(results.runs):  # a script has nothing to draw
+    if results.runs and all(r.failure for r in results.runs):  # no trace: nothing to draw
         body = "Every run failed (see *Failed runs* below): there is nothing to draw."
     else:
         body = (script.report if script else generic_report)(results, figures)
@@ -288,7 +288,7 @@ def _summary(scenario: ScenarioFile, results: Results, figures: Figures, body: s
     ]
     if results.failures:
         parts += ["## Failed runs", ""]
-        parts += [f"- run {r.index} ({_params(r.params)}): {r.failure}" for r in results.failures]
+        parts += [f"- run {r.index} ({_params(r.params)}): {r.why}" for r in results.failures]
         parts += [""]
     if figures.saved:
         parts += ["## Figures", "", figures.markdown(), ""]

@@ -1,12 +1,12 @@
 """Run the runs of a sweep on this machine: in this process or on a pool of local processes.
 
 A run that fails (a configuration gossip-sim refuses) becomes a :class:`RunOutcome` with its
-error and does not stop the others; a run that diverges keeps its trace (status
-``"diverged"``). A run that meets a bug (any other exception) stops the sweep: the runs under
-way are stopped and :class:`~gossip_sim.errors.RunBug` is raised with the run's settings and
-traceback (the outcomes already handed to ``on_outcome`` stay handed). The outcomes come
-back in the runs' order whatever order they finished in, and a run's numbers do not depend
-on which process ran it (every random stream is seeded from the run's seed).
+error and does not stop the others; a run that diverges keeps its trace (status ``"diverged"``)
+and fails too (:attr:`RunOutcome.failed`). A run that meets a bug (any other exception) stops
+the sweep: the runs under way are stopped and :class:`~gossip_sim.errors.RunBug` is raised with
+the run's settings and traceback (the outcomes already handed to ``on_outcome`` stay handed).
+The outcomes come back in the runs' order whatever order they finished in, and a run's numbers
+do not depend on which process ran it (every random stream is seeded from the run's seed).
 
 Examples
 --------
@@ -106,8 +106,8 @@ def run_all(
             if on_outcome is not None:
                 on_outcome(outcome)
             bar.update(1)
-            if outcome.failure:
-                bar.set_postfix(failed=sum(1 for o in outcomes if o.failure), refresh=False)
+            if outcome.failed:
+                bar.set_postfix(failed=sum(1 for o in outcomes if o.failed), refresh=False)
     finally:
         source.close()  # stops the runs under way now (pool processes, cluster tasks)
         bar.close()

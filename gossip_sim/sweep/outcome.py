@@ -30,6 +30,20 @@ class RunOutcome:
     failure: str | None = None
     bug: str | None = None
 
+    @property
+    def failed(self) -> bool:
+        """Whether the run failed: it could not run, or its trace says it diverged.
+
+        Examples
+        --------
+        >>> from gossip_sim.sweep import expand
+        >>> run_one(expand({"problem": "quadratic", "algorithm": "dgd:step=100"})[0]).failed
+        True
+        """
+        return self.failure is not None or (
+            self.trace is not None and self.trace.ending.status.failed
+        )
+
     def raise_bug(self) -> None:
         """Raise :class:`~gossip_sim.errors.RunBug` if the run met a bug; else do nothing.
 

@@ -5,7 +5,9 @@
                 setting as the run used it (an algorithm without a compressor shows
                 what it sends, one without a consensus step an empty gamma), then
                 status, rounds_done, final_error, total_bits, simulated_time_s,
-                lower_bound_bits, bits_over_lower_bound, spectral_gap and ``failure``
+                lower_bound_bits, bits_over_lower_bound, spectral_gap, ``failure`` (why a
+                run could not run) and ``status_reason`` (why a run ended as it did: a
+                diverged run's rule, or the failure)
 ``rounds.csv``  one row per run and round: ``run``, what the sweep varied (series, grid keys,
                 seed), then round, time_s, bits, cumulative_bits, messages,
                 consensus_error, error
@@ -57,6 +59,7 @@ RUN_FIELDS = (
     "bits_over_lower_bound",
     "spectral_gap",
     "failure",
+    "status_reason",  # after the older columns, so that readers by position keep working
 )
 
 
@@ -84,6 +87,30 @@ class RunResult:
         return cls(
             outcome.run.index, dict(outcome.run.params), settings, summary, rounds, outcome.failure
         )
+
+    @property
+    def failed(self) -> bool:
+        """Whether the run failed: it could not run, or it ran and diverged.
+
+        Examples
+        --------
+        >>> from gossip_sim.sweep import expand, run_all
+        >>> runs = expand({"problem": "quadratic", "algorithm": "dgd:step=100", "rounds": 50})
+        >>> result = RunResult.of(run_all(runs, workers=1)[0])
+        >>> result.failed, result.failure, result.why[:10]
+        (True, None, 'diverged: ')
+        """
+        return self.failure is not None or (
+            self.summary is not None and self.summary.status.failed
+        )
+
+    @property
+    def why(self) -> str:
+        """Why the run ended as it did, in words (empty when its status says it all)."""
+        if self.summary is None or self.failure:
+            return self.failure or ""
+        ending = self.summary.ending
+        return str(ending) if ending.status.failed else ending.reason
 
     @property
     def status(self) -> str:
@@ -192,8 +219,8 @@ class Results:
 
     @property
     def failures(self) -> list[RunResult]:
-        """The runs that failed (their ``failure`` says why)."""
-        return [r for r in self.runs if r.failure]
+        """The runs that failed: could not run, or diverged (:attr:`RunResult.why` says why)."""
+        return [r for r in self.runs if r.failed]
 
     def write(self, directory: str | Path, parquet: bool = False) -> list[Path]:
         """Write ``runs.csv`` and ``rounds.csv`` into ``directory``; return their paths.
@@ -258,9 +285,10 @@ def _outcome_columns(result: RunResult) -> dict[str, Any]:
     """Return the outcome columns of a run's ``runs.csv`` row (None: an empty cell)."""
     s = result.summary
     if s is None:
-        return {name: None for name in RUN_FIELDS} | {"status": "failed", "failure": result.failure}
+        failed = {"status": "failed", "failure": result.failure, "status_reason": result.why}
+        return {name: None for name in RUN_FIELDS} | failed
     return {
-        "status": s.status.value,  # the reason a run diverged is in its summary, not here
+        "status": s.status.value,
         "rounds_done": s.rounds,
         "final_error": s.final_error,
         "final_consensus_error": s.final_consensus_error,
@@ -271,6 +299,7 @@ def _outcome_columns(result: RunResult) -> dict[str, Any]:
         "bits_over_lower_bound": s.bound.ratio if s.bound is not None else None,
         "spectral_gap": s.network.spectral_gap if s.network is not None else None,
         "failure": result.failure,
+        "status_reason": s.ending.reason or None,
     }
 
 
