@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+
 from gossip_sim import algorithms, problems, topology
 from gossip_sim._registry import parse_spec
 from gossip_sim.config import RunConfig, agents_for
@@ -100,8 +101,7 @@ def estimate(config: RunConfig) -> Estimate:
     """
     k = agents_for(config) or 0
     d = config.dim
-    name, params = parse_spec(config.algorithm)
-    alg = algorithms.ALGORITHMS.entry(name).facts
+    alg = algorithms.ALGORITHMS.entry(parse_spec(config.algorithm)[0]).facts
     problem_name, problem_params = parse_spec(config.problem)
     problem = problems.PROBLEMS.entry(problem_name)
     rows_param = problem.facts["rows"]
