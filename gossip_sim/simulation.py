@@ -16,7 +16,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from gossip_sim import algorithms, bounds, compress, engine, mixing, problems, topology
+from gossip_sim import algorithms, bounds, compress, engine, mixing, problems, sizing, topology
 from gossip_sim._random import as_seed
 from gossip_sim._registry import parse_spec
 from gossip_sim.config import RunConfig, agents_for
@@ -94,6 +94,7 @@ def build(config: RunConfig) -> Setup:
     supplied = {"compressor": config.compressor, "gamma": config.gamma, "seed": config.seed}
     registry.check_params(name, params, supplied)  # before building anything
     _check_ignored_settings(config, entry)
+    sizing.check(config)  # refuse a run that will not fit in memory before building it
     graph = build_graph(config)
     W = mixing.mixing_matrix(config.mixing, graph)
     coordinator = bool(entry.facts["coordinator"])

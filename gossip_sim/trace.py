@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -154,14 +155,14 @@ class Trace:
         _write_json(out / "config.json", self.config)
         return out
 
-    def _agent_rows(self) -> list[tuple[int, int, int, int, float]]:
+    def _agent_rows(self) -> Iterator[tuple[int, int, int, int, float]]:
         sent, received, finish = self.agent_bits_sent, self.agent_bits_received, self.agent_finish
         assert sent is not None and received is not None and finish is not None
-        return [
+        return (  # one row at a time: (rounds + 1) x K tuples at once would outgrow the arrays
             (t, i, int(sent[t, i]), int(received[t, i]), float(finish[t, i]))
             for t in range(sent.shape[0])
             for i in range(sent.shape[1])
-        ]
+        )
 
 
 _AGENT_FIELDS = ("round", "agent", "bits_sent", "bits_received", "finish_time_s")

@@ -46,11 +46,20 @@ __all__ = [
 #: ``coordinator`` -- it runs on a star whose hub is a data-less coordinator;
 #: ``sends`` -- for an algorithm without a ``compressor`` parameter, what its messages are, as
 #: a compressor spec (``{b}`` is replaced by the algorithm's parameter ``b``).
+#: ``state_vectors`` -- how many (K, D) float64 stacks it keeps at once (x, what it received,
+#: the next x, temporaries), for :mod:`gossip_sim.sizing`; ``sketch_rows`` -- rows of its
+#: sketch B (H x D, one for all agents) per data row of the problem (0: no sketch).
 #: Whether it takes a compressor or a consensus step is whether its constructor names
 #: ``compressor`` or ``gamma``.
 ALGORITHMS: Registry[Any] = Registry(
     "algorithm",
-    facts={"averaging": False, "coordinator": False, "sends": None},
+    facts={
+        "averaging": False,
+        "coordinator": False,
+        "sends": None,
+        "state_vectors": 5,
+        "sketch_rows": 0,
+    },
     supplied=("compressor", "gamma", "seed"),  # the run's settings of those names
 )
 

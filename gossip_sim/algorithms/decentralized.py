@@ -210,7 +210,7 @@ def dgd(graph: nx.Graph, W: sp.csr_array, problem: Any, step: float | str = "aut
     return DGD(graph, W, problem, step)
 
 
-@ALGORITHMS.register("choco-sgd")
+@ALGORITHMS.register("choco-sgd", state_vectors=6)
 def choco_sgd(
     graph: nx.Graph,
     W: sp.csr_array,

@@ -272,7 +272,7 @@ def exact_gossip(graph: nx.Graph, W: sp.csr_array, problem: Problem) -> ExactGos
     return ExactGossip(graph, W, problem)
 
 
-@ALGORITHMS.register("choco-gossip", averaging=True)
+@ALGORITHMS.register("choco-gossip", averaging=True, state_vectors=6)
 def choco_gossip(
     graph: nx.Graph,
     W: sp.csr_array,

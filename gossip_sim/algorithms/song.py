@@ -396,7 +396,9 @@ class SongDecentralized:
         }
 
 
-@ALGORITHMS.register("song-server", coordinator=True, sends="grid:b={b} (b0={b0})")
+@ALGORITHMS.register(
+    "song-server", coordinator=True, sends="grid:b={b} (b0={b0})", sketch_rows=4
+)
 def song_server(
     graph: nx.Graph,
     W: sp.csr_array,
@@ -413,7 +415,7 @@ def song_server(
     return SongServer(graph, problem, h, b, b0, step, r0, decay, seed)
 
 
-@ALGORITHMS.register("song-decentralized")
+@ALGORITHMS.register("song-decentralized", state_vectors=6, sketch_rows=4)
 def song_decentralized(
     graph: nx.Graph,
     W: sp.csr_array,

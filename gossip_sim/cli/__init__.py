@@ -115,6 +115,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GossipSimError as exc:
         print(f"gossip-sim: error: {exc}", file=sys.stderr)
         return 2
+    except MemoryError:  # past the estimate (gossip_sim.sizing): one line, nothing written
+        print(
+            "gossip-sim: error: out of memory; lower --agents, --dim or --rounds",
+            file=sys.stderr,
+        )
+        return 2
     except RunBug as exc:
         notes = "".join(f"\n{note}" for note in getattr(exc, "__notes__", ()))
         report = "please report this bug with the lines above"

@@ -44,9 +44,11 @@ __all__ = [
 ]
 
 #: The problems by name. Fact each registration may state: ``optimisation`` -- the agents
-#: minimise a sum of local objectives with gradients (False: they average vectors).
+#: minimise a sum of local objectives with gradients (False: they average vectors);
+#: ``rows`` -- the parameter giving each agent's data rows of length D (None: no such data),
+#: for :mod:`gossip_sim.sizing`.
 PROBLEMS: Registry[Any] = Registry(
-    "problem", facts={"optimisation": True}, supplied=("dim", "seed")
+    "problem", facts={"optimisation": True, "rows": None}, supplied=("dim", "seed")
 )
 
 #: Which family of the seed papers' lower bounds a problem belongs to (see ``gossip_sim.bounds``).

@@ -110,7 +110,7 @@ def _check_ntk_dim(dim: int, n_inputs: int, data: str) -> None:
     )
 
 
-@PROBLEMS.register("kernel-regression")
+@PROBLEMS.register("kernel-regression", rows="samples")
 def kernel_regression(
     n_agents: int,
     dim: int,

@@ -165,7 +165,7 @@ class LeastSquares:
         return float(np.einsum("nk,nk->", residuals, residuals)) / residuals.size
 
 
-@PROBLEMS.register("least-squares")
+@PROBLEMS.register("least-squares", rows="samples")
 def least_squares(
     n_agents: int,
     dim: int,

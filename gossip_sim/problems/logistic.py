@@ -209,7 +209,7 @@ def _as_signs(y: Vector, data: str) -> Vector:
     )
 
 
-@PROBLEMS.register("logistic")
+@PROBLEMS.register("logistic", rows="samples")
 def logistic(
     n_agents: int,
     dim: int,

@@ -31,9 +31,23 @@ __all__ = ["TOPOLOGIES"]
 
 #: Name → generator of a graph on ``n_agents`` nodes.
 #: The graph generators by name. Fact each registration may state: ``layout`` -- how a drawing
-#: places the nodes when they have no coordinates (``"circle"`` or ``"spring"``).
+#: places the nodes when they have no coordinates (``"circle"`` or ``"spring"``); ``links`` --
+#: an upper estimate of its link count, ``links(K, params)``, for :mod:`gossip_sim.sizing`
+#: (default 2K: rings, paths, stars, grids, tori, trees).
+
+
+def _sparse_links(k: int, params: dict[str, Any]) -> int:
+    """2K links: a graph of bounded mean degree 4."""
+    return 2 * k
+
+
+def _log_links(k: int, params: dict[str, Any]) -> int:
+    """K log2 K links: mean degree 2 log2 K (exponential, hypercube, random sparse graphs)."""
+    return k * max(2, math.ceil(math.log2(max(k, 2))))
+
+
 TOPOLOGIES: Registry[Callable[..., nx.Graph]] = Registry(
-    "topology", facts={"layout": "spring"}, supplied=("seed",)
+    "topology", facts={"layout": "spring", "links": _sparse_links}, supplied=("seed",)
 )
 
 _TRIES = 100  # resamples of a random graph before refusing it as (almost surely) disconnected
@@ -112,7 +126,7 @@ def star(n_agents: int) -> nx.Graph:
     return graph
 
 
-@TOPOLOGIES.register("complete")
+@TOPOLOGIES.register("complete", links=lambda k, params: k * (k - 1) // 2)
 def complete(n_agents: int) -> nx.Graph:
     """Every pair of agents linked; K >= 1 (K = 1 is the centralized baseline).
 
@@ -207,7 +221,7 @@ def _power_of_two(n: int) -> bool:
     return n >= 2 and n & (n - 1) == 0
 
 
-@TOPOLOGIES.register("hypercube")
+@TOPOLOGIES.register("hypercube", links=_log_links)
 def hypercube(n_agents: int) -> nx.Graph:
     """Hypercube: agents are d-bit strings linked when they differ in one bit; K = 2^d >= 2.
 
@@ -247,7 +261,7 @@ def _resample(name: str, draw: Callable[[], nx.Graph], tries: int, hint: str) ->
     raise ConfigError(f"{name} gave no connected graph in {tries} tries; {hint}")
 
 
-@TOPOLOGIES.register("erdos-renyi")
+@TOPOLOGIES.register("erdos-renyi", links=_log_links)
 def erdos_renyi(
     n_agents: int, p: float | None = None, seed: int = 0, tries: int = _TRIES
 ) -> nx.Graph:
@@ -272,7 +286,7 @@ def erdos_renyi(
     )
 
 
-@TOPOLOGIES.register("random-geometric")
+@TOPOLOGIES.register("random-geometric", links=_log_links)
 def random_geometric(
     n_agents: int, radius: float | None = None, seed: int = 0, tries: int = _TRIES
 ) -> nx.Graph:
@@ -308,7 +322,9 @@ def random_geometric(
     )
 
 
-@TOPOLOGIES.register("watts-strogatz")
+@TOPOLOGIES.register(
+    "watts-strogatz", links=lambda k, params: k * int(params.get("k", 4)) // 2 + k
+)
 def watts_strogatz(
     n_agents: int, k: int = 4, p: float = 0.1, seed: int = 0, tries: int = _TRIES
 ) -> nx.Graph:
@@ -338,7 +354,9 @@ def watts_strogatz(
         ) from None
 
 
-@TOPOLOGIES.register("barabasi-albert")
+@TOPOLOGIES.register(
+    "barabasi-albert", links=lambda k, params: k * int(params.get("m", 2))
+)
 def barabasi_albert(n_agents: int, m: int = 2, seed: int = 0) -> nx.Graph:
     """Preferential attachment: each new agent links to m existing ones; K > m.
 
@@ -352,7 +370,7 @@ def barabasi_albert(n_agents: int, m: int = 2, seed: int = 0) -> nx.Graph:
     return nx.barabasi_albert_graph(n_agents, m, seed=stream(seed, "topology"))
 
 
-@TOPOLOGIES.register("exponential", layout="circle")
+@TOPOLOGIES.register("exponential", layout="circle", links=_log_links)
 def exponential(n_agents: int) -> nx.Graph:
     """Exponential graph: link agent i to i ± 2^j (mod K) for 2^j < K; K >= 2.
 
