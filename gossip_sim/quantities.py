@@ -24,6 +24,7 @@ __all__ = [
     "RATES",
     "SECONDS",
     "format_bits",
+    "format_bytes",
     "format_number",
     "format_percent",
     "format_quantity",
@@ -237,3 +238,18 @@ def time_axis(ax: Any, axis: str = "x", label: str = "simulated time") -> str:
         which.set_minor_formatter(NullFormatter())
     (ax.set_xlabel if axis == "x" else ax.set_ylabel)(f"{label} ({unit})")
     return unit
+
+
+def format_bytes(size: float) -> str:
+    """Return a byte count in binary units with 3 significant digits.
+
+    Examples
+    --------
+    >>> format_bytes(1536), format_bytes(3 * 2**30)
+    ('1.5 KB', '3 GB')
+    """
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.3g} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")

@@ -46,6 +46,7 @@ from gossip_sim import algorithms, problems, topology
 from gossip_sim._registry import parse_spec
 from gossip_sim.config import RunConfig, agents_for
 from gossip_sim.errors import ConfigError
+from gossip_sim.quantities import format_bytes
 
 __all__ = [
     "BASE",
@@ -56,7 +57,6 @@ __all__ = [
     "available_bytes",
     "check",
     "estimate",
-    "format_bytes",
 ]
 
 #: Bytes of a run before it holds anything: the interpreter and the libraries it loads.
@@ -181,18 +181,3 @@ def check(config: RunConfig, *, available: int | None = None) -> Estimate:
             f"{format_bytes(free)} is available; lower --agents, --dim or --rounds"
         )
     return needed
-
-
-def format_bytes(size: float) -> str:
-    """Return a byte count in binary units with 3 significant digits.
-
-    Examples
-    --------
-    >>> format_bytes(1536), format_bytes(3 * 2**30)
-    ('1.5 KB', '3 GB')
-    """
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.3g} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
