@@ -98,9 +98,6 @@ def build(config: RunConfig) -> Setup:
     graph = build_graph(config)
     W = mixing.mixing_matrix(config.mixing, graph)
     coordinator = bool(entry.facts["coordinator"])
-    # Gossip and decentralized algorithms mix with W: refuse one they cannot converge with.
-    what = f"W of mixing {config.mixing!r}"
-    gap = None if coordinator else mixing.check_convergence(W, what=what, who=name)
     if coordinator:
         algorithms.Coordinator.of(graph, name)  # refuse a non-star before building data
     holders = graph.number_of_nodes() - (1 if coordinator else 0)  # the hub holds no data
@@ -113,6 +110,10 @@ def build(config: RunConfig) -> Setup:
             f"graph, {registry.choices_text(algorithms.optimisers(coordinator=True), ' or ')} "
             "on a star"
         )
+    # Gossip and decentralized algorithms mix with W: refuse one they cannot converge with
+    # (an eigen-solve, so after the refusals that cost nothing).
+    what = f"W of mixing {config.mixing!r}"
+    gap = None if coordinator else mixing.check_convergence(W, what=what, who=name)
     algorithm = algorithms.create(config.algorithm, graph, W, problem, **supplied)
     return Setup(graph, W, problem, algorithm, gap)
 
