@@ -163,7 +163,7 @@ class Setting:
                 try:
                     return convert(text)
                 except ValueError:
-                    if not self.words:
+                    if not self.words and "str" not in self.kind.split(" | "):
                         raise
         if self.words:
             import argparse
@@ -228,9 +228,7 @@ class RunConfig:
     )
     latency: float | None = _setting(None, "one-way latency of every link, seconds", unit="s")
     bandwidth: float | None = _setting(None, "bandwidth of every link, bits/s", unit="bits/s")
-    nic_egress: float | None = _setting(
-        None, "every node's NIC egress rate, bits/s", unit="bits/s"
-    )
+    nic_egress: float | None = _setting(None, "every node's NIC egress rate, bits/s", unit="bits/s")
     header_bits: int = _setting(0, "wire overhead per message, bits", unit="bits")
     compute_seconds: float = _setting(
         0.0, "modelled compute time per agent per round, seconds", unit="s"
@@ -284,6 +282,70 @@ class RunConfig:
         off=0,
     )
     seed: int = _setting(0, "seed of every random stream", group="algorithm")
+    loss: float | str = _setting(
+        0.0,
+        "message loss: a probability P (each transmission lost independently; no "
+        "retransmission unless --retransmit) or a model spec: {names}",
+        group="faults",
+        registry="gossip_sim.faults.loss:LOSS_MODELS",
+    )
+    retransmit: str = _setting(
+        "off",
+        "retransmission of lost messages: {names} (e.g. arq:retries=3,timeout=auto,"
+        "ack_bits=64; acknowledgements and retransmissions are counted in bits and time)",
+        group="faults",
+        registry="gossip_sim.faults.loss:RETRANSMIT",
+    )
+    deadline: float | None = _setting(
+        None,
+        "an agent waits at most this long for a round's messages, then mixes with the "
+        "latest value it holds from each neighbour (default: wait for every message)",
+        unit="s",
+        group="faults",
+    )
+    crash_fraction: float = _setting(
+        0.0,
+        "share of agents that crash (stop sending and computing), in [0, 1)",
+        group="faults",
+    )
+    crash_round: int | None = _setting(
+        None, "the round at which they crash (default: half-way through --rounds)", group="faults"
+    )
+    recover_after: int | None = _setting(
+        None,
+        "crashed agents recover after this many rounds, with the state they had "
+        "(default: they never do: crash-stop)",
+        group="faults",
+    )
+    churn: str = _setting(
+        "off",
+        "agents leaving and joining during the run: {names} (e.g. random:leave=0.01,join=0.1, "
+        "per-round probabilities)",
+        group="faults",
+        registry="gossip_sim.faults.failures:CHURN",
+    )
+    link_failures: str = _setting(
+        "off",
+        "links going down and up: {names} (e.g. random:mtbf=1.0,mttr=0.1 in seconds, or "
+        "schedule:path=FILE.csv)",
+        group="faults",
+        registry="gossip_sim.faults.failures:LINK_FAILURES",
+    )
+    stragglers: str = _setting(
+        "off",
+        "per-agent, per-round compute time drawn from a heavy-tailed law, added to "
+        "--compute-seconds: {names} (e.g. lognormal:median=0.001,sigma=1)",
+        group="faults",
+        registry="gossip_sim.faults.failures:STRAGGLERS",
+    )
+    engine: str = _setting(
+        "auto",
+        "'events' (every agent computes with the messages that reached it), 'fast' (the "
+        "batched synchronous path, only where nothing can go wrong) or 'auto' (fast when it "
+        "gives the same numbers, else events)",
+        group="faults",
+        words=("auto", "events", "fast"),
+    )
     record_messages: bool = _setting(False, "also write messages.csv", group="output")
 
     @classmethod
@@ -343,7 +405,11 @@ class RunConfig:
         >>> RunConfig(agents=5).digest() == RunConfig(agents=6).digest()
         False
         """
-        text = json.dumps(self.resolved().to_dict(), sort_keys=True)
+        data = self.resolved().to_dict()
+        for item in SETTINGS:  # a run without faults keeps the digest it had before faults
+            if item.group == "faults" and data[item.name] == item.default:
+                del data[item.name]
+        text = json.dumps(data, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def slug(self) -> str:
@@ -530,7 +596,7 @@ def settings_markdown() -> str:
         "# Run settings",
         "",
         "Generated from the declaration in `gossip_sim/config.py` by `python -c 'from "
-        "gossip_sim.config import settings_markdown as s; print(s(), end=\"\")' > "
+        'gossip_sim.config import settings_markdown as s; print(s(), end="")\' > '
         "docs/reference/settings.md`; a test checks it is current.",
         "",
         "Every setting of a run is one key of a TOML/JSON configuration (`gossip-sim --config "
@@ -551,9 +617,7 @@ def settings_markdown() -> str:
         if item.registry and "{names}" not in item.help:
             meaning += f". Names: {', '.join(item.names())}"
         default = "none" if item.default is None else f"`{item.default!r}`"
-        lines.append(
-            f"| `{item.name}` | {flag} | {kind} | {default} | {item.unit} | {meaning} |"
-        )
+        lines.append(f"| `{item.name}` | {flag} | {kind} | {default} | {item.unit} | {meaning} |")
     lines += [
         "",
         "## The run's folder and its digest",

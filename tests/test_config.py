@@ -35,6 +35,16 @@ OVERRIDES = {
     "target": ({}, 1e-3, "1e-4", 1e-4),
     "seed": ({}, 1, "2", 2),
     "record_messages": ({}, False, None, True),
+    "loss": ({}, 0.1, "0.2", 0.2),
+    "retransmit": ({"loss": 0.1}, "off", "arq:retries=2", "arq:retries=2"),
+    "deadline": ({}, 1.0, "0.5", 0.5),
+    "crash_fraction": ({"topology": "complete"}, 0.2, "0.4", 0.4),
+    "crash_round": ({"crash_fraction": 0.2}, 1, "2", 2),
+    "recover_after": ({"crash_fraction": 0.2}, 1, "2", 2),
+    "churn": ({}, "off", "random:leave=0.1", "random:leave=0.1"),
+    "link_failures": ({}, "off", "random:mtbf=1", "random:mtbf=1"),
+    "stragglers": ({}, "off", "lognormal:sigma=1", "lognormal:sigma=1"),
+    "engine": ({}, "fast", "events", "events"),
 }
 
 
