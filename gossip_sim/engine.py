@@ -43,7 +43,7 @@ from gossip_sim.algorithms.base import Algorithm, Exchange, RoundResult
 from gossip_sim.errors import ConfigError, DivergenceError
 from gossip_sim.network import Message, Network
 from gossip_sim.problems.base import consensus_error
-from gossip_sim.summary import AlgorithmFacts, Ending, Status
+from gossip_sim.summary import AlgorithmFacts, Ending, Status, divergence
 from gossip_sim.trace import RoundRecord, Trace
 
 __all__ = ["ComputeModel", "run"]
@@ -203,24 +203,15 @@ class _Rounds:
         return computed
 
     def _diverged(self, t: int, error: float) -> Ending | None:
-        """Return the ending of a run whose round ``t`` broke a divergence rule; else None.
-
-        Two rules (see :func:`run`): from the first round on, an error past
-        ``divergence_factor`` x the initial error (a blow-up); after ``growth_warmup`` rounds,
-        an error past ``growth_factor`` x the initial error (slow growth).
-        """
-        start = max(self.initial_error, 1e-300)
-        if error > self.divergence_factor * start:
-            factor, rule = self.divergence_factor, ""
-        elif t + 1 > self.growth_warmup and error > self.growth_factor * start:
-            factor, rule = self.growth_factor, f" after the {self.growth_warmup}-round warm-up"
-        else:
-            return None
-        reason = (
-            f"error {error:.3g} at round {t + 1} exceeds "
-            f"{factor:g} x the initial error {self.initial_error:.3g}{rule}"
+        """Return the ending of a run whose round ``t`` broke a divergence rule; else None."""
+        return divergence(
+            t,
+            error,
+            self.initial_error,
+            self.divergence_factor,
+            self.growth_factor,
+            self.growth_warmup,
         )
-        return Ending(Status.DIVERGED, reason)
 
     def _stop(self, last: int, ending: Ending) -> None:
         """End the run after round ``last``, plus the algorithm's closing round if it has one.

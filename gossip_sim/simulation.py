@@ -21,6 +21,7 @@ from gossip_sim._random import as_seed
 from gossip_sim._registry import parse_spec
 from gossip_sim.config import RunConfig, agents_for
 from gossip_sim.errors import ConfigError, DivergenceError
+from gossip_sim.faults.plan import FaultPlan
 from gossip_sim.summary import BoundFacts, LinkFacts, NetworkFacts, Status
 from gossip_sim.trace import Trace
 
@@ -44,6 +45,8 @@ class Setup:
     problem: Any
     algorithm: Any
     spectral_gap: float | None = None  # of W, when build() has it (the summary shows it)
+    plan: FaultPlan = dataclasses.field(default_factory=FaultPlan)
+    events: bool = False  # run on the event-driven engine (gossip_sim.events)
 
 
 def build_graph(config: RunConfig) -> Any:
@@ -94,6 +97,8 @@ def build(config: RunConfig) -> Setup:
     supplied = {"compressor": config.compressor, "gamma": config.gamma, "seed": config.seed}
     registry.check_params(name, params, supplied)  # before building anything
     _check_ignored_settings(config, entry)
+    plan = fault_plan(config)
+    events = _use_events(config, plan, entry)
     sizing.check(config)  # refuse a run that will not fit in memory before building it
     graph = build_graph(config)
     W = mixing.mixing_matrix(config.mixing, graph)
@@ -115,7 +120,53 @@ def build(config: RunConfig) -> Setup:
     what = f"W of mixing {config.mixing!r}"
     gap = None if coordinator else mixing.check_convergence(W, what=what, who=name)
     algorithm = algorithms.create(config.algorithm, graph, W, problem, **supplied)
-    return Setup(graph, W, problem, algorithm, gap)
+    return Setup(graph, W, problem, algorithm, gap, plan, events)
+
+
+def fault_plan(config: RunConfig) -> FaultPlan:
+    """Return the run's faults, checked (one clear line for a bad value).
+
+    Examples
+    --------
+    >>> fault_plan(RunConfig(loss=0.1, crash_fraction=0.25, rounds=40)).crash_round
+    20
+    >>> fault_plan(RunConfig(loss=1.5))
+    Traceback (most recent call last):
+    ...
+    gossip_sim.errors.ConfigError: loss = 1.5 is not a probability; give a number in [0, 1]
+    """
+    return FaultPlan.create(
+        loss=config.loss,
+        retransmit=config.retransmit,
+        deadline=config.deadline,
+        crash_fraction=config.crash_fraction,
+        crash_round=config.crash_round,
+        recover_after=config.recover_after,
+        churn=config.churn,
+        link_failures=config.link_failures,
+        stragglers=config.stragglers,
+        rounds=config.rounds,
+    )
+
+
+def _use_events(config: RunConfig, plan: FaultPlan, entry: Any) -> bool:
+    """Return whether the run needs the event-driven engine; refuse what cannot run there."""
+    registry = algorithms.ALGORITHMS
+    per_agent = registry.choices_text(registry.names_where(per_agent=True), " and ")
+    needs = plan.any
+    if config.engine == "fast" and needs:
+        raise ConfigError(
+            "--engine fast computes every round as if every message arrived on time; faults "
+            "(loss, deadline, crashes, churn, link failures, stragglers) need --engine events "
+            "or auto"
+        )
+    wanted = needs or config.engine == "events"
+    if wanted and not entry.facts["per_agent"]:
+        raise ConfigError(
+            f"{entry.name} runs only where nothing can go wrong (the fast path): it has no "
+            f"per-agent form; faults and --engine events apply to {per_agent}"
+        )
+    return wanted
 
 
 def _check_ignored_settings(config: RunConfig, entry: Any) -> None:
@@ -146,17 +197,21 @@ def execute(config: RunConfig, *, on_round: Any = None, on_values: Any = None) -
     setup = build(config)
     config = dataclasses.replace(config, agents=setup.graph.number_of_nodes())  # as resolved
     try:
-        trace = engine.run(
-            setup.algorithm,
-            setup.graph,
-            rounds=config.rounds,
-            target=config.target,
-            compute=engine.ComputeModel(seconds=config.compute_seconds),
-            header_bits=config.header_bits,
-            record_messages=config.record_messages,
-            on_round=on_round,
-            on_values=on_values,
-            config=config.to_dict(),
+        trace = (
+            _run_events(config, setup, on_round, on_values)
+            if setup.events
+            else engine.run(
+                setup.algorithm,
+                setup.graph,
+                rounds=config.rounds,
+                target=config.target,
+                compute=engine.ComputeModel(seconds=config.compute_seconds),
+                header_bits=config.header_bits,
+                record_messages=config.record_messages,
+                on_round=on_round,
+                on_values=on_values,
+                config=config.to_dict(),
+            )
         )
     except DivergenceError as exc:  # the kept trace gets the same facts as a finished one
         if isinstance(exc.trace, Trace):
@@ -164,6 +219,27 @@ def execute(config: RunConfig, *, on_round: Any = None, on_values: Any = None) -
         raise
     _add_facts(trace, config, setup)
     return trace
+
+
+def _run_events(config: RunConfig, setup: Setup, on_round: Any, on_values: Any) -> Trace:
+    """Run on the event-driven engine (every agent mixes what reached it)."""
+    from gossip_sim.events import rounds
+
+    return rounds.run(
+        setup.algorithm,
+        setup.graph,
+        setup.W,
+        setup.plan,
+        rounds=config.rounds,
+        target=config.target,
+        seed=config.seed,
+        compute_seconds=config.compute_seconds,
+        header_bits=config.header_bits,
+        record_messages=config.record_messages,
+        on_round=on_round,
+        on_values=on_values,
+        config=config.to_dict(),
+    )
 
 
 def _add_facts(trace: Trace, config: RunConfig, setup: Setup) -> None:

@@ -29,6 +29,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,10 +40,12 @@ __all__ = [
     "AlgorithmFacts",
     "BoundFacts",
     "Ending",
+    "FaultFacts",
     "LinkFacts",
     "NetworkFacts",
     "Status",
     "Summary",
+    "divergence",
 ]
 
 
@@ -259,6 +262,68 @@ class BoundFacts:
 
 
 #: The figures every summary has, under their ``summary.json`` keys (after ``status``).
+def divergence(
+    t: int,
+    error: float,
+    initial: float,
+    divergence_factor: float,
+    growth_factor: float,
+    growth_warmup: int,
+) -> Ending | None:
+    """Return the ending of a run whose round ``t`` (0-based) broke a divergence rule; else None.
+
+    Two rules: from the first round on, an error past ``divergence_factor`` x the initial
+    error (a blow-up); after ``growth_warmup`` rounds, an error past ``growth_factor`` x the
+    initial error (slow growth). Both engines apply them.
+
+    Examples
+    --------
+    >>> str(divergence(24, 5e3, 1.0, 1e8, 1e3, 20))
+    'diverged: error 5e+03 at round 25 exceeds 1000 x the initial error 1 after the 20-round ...'
+    >>> divergence(3, 5e3, 1.0, 1e8, 1e3, 20) is None
+    True
+    """
+    start = max(initial, 1e-300)
+    if error > divergence_factor * start:
+        factor, rule = divergence_factor, ""
+    elif t + 1 > growth_warmup and error > growth_factor * start:
+        factor, rule = growth_factor, f" after the {growth_warmup}-round warm-up"
+    else:
+        return None
+    reason = (
+        f"error {error:.3g} at round {t + 1} exceeds "
+        f"{factor:g} x the initial error {initial:.3g}{rule}"
+    )
+    return Ending(Status.DIVERGED, reason)
+
+
+@dataclass(frozen=True)
+class FaultFacts:
+    """What the network and the agents did wrong over a run (all 0 on the fast path).
+
+    ``agents_alive`` is the count at the end; ``live_consensus_error`` the consensus error
+    among them; ``live_mean_shift`` how far their mean moved from the initial mean of all
+    agents (the value they agree on, against the one they started to average).
+
+    Examples
+    --------
+    >>> FaultFacts(3, 1, 4, 0, 5, 1e-9, 0.2).to_dict()["messages_lost"]
+    3
+    """
+
+    messages_lost: int
+    retransmissions: int
+    acks: int
+    stale_uses: int
+    agents_alive: int
+    live_consensus_error: float
+    live_mean_shift: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the facts as ``summary.json``'s keys."""
+        return dataclasses.asdict(self)
+
+
 FIGURES = (
     "rounds",
     "final_error",
@@ -270,6 +335,7 @@ FIGURES = (
 )
 _NETWORK_KEYS = tuple(NetworkFacts(0, 0, 0.0, LinkFacts(0, 0, 0, 0)).to_dict())
 _BOUND_KEYS = tuple(BoundFacts("").to_dict())
+_FAULT_KEYS = tuple(f.name for f in dataclasses.fields(FaultFacts))
 
 
 @dataclass(frozen=True)
@@ -301,6 +367,7 @@ class Summary:
     network: NetworkFacts | None = None
     error_name: str | None = None
     bound: BoundFacts | None = None
+    faults: FaultFacts | None = None
 
     @property
     def status(self) -> Status:
@@ -331,6 +398,8 @@ class Summary:
             data["error_name"] = self.error_name
         if self.bound is not None:
             data.update(self.bound.to_dict())
+        if self.faults is not None:
+            data.update(self.faults.to_dict())
         return data
 
     @classmethod
@@ -340,6 +409,7 @@ class Summary:
         Keys that are neither figures, network, error nor bound facts are the algorithm's.
         """
         taken = {"status", *FIGURES, "simpy_events", "error_name", *_NETWORK_KEYS, *_BOUND_KEYS}
+        taken |= set(_FAULT_KEYS)
         described = {k: v for k, v in data.items() if k not in taken}
         network = None
         if "agents" in data:
@@ -360,4 +430,7 @@ class Summary:
             network=network,
             error_name=data.get("error_name"),
             bound=BoundFacts.from_dict(data) if "lower_bound_name" in data else None,
+            faults=FaultFacts(**{k: data[k] for k in _FAULT_KEYS})
+            if _FAULT_KEYS[0] in data
+            else None,
         )

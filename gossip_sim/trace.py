@@ -35,9 +35,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gossip_sim._typing import SimTime
-from gossip_sim.summary import AlgorithmFacts, BoundFacts, Ending, NetworkFacts, Status, Summary
+from gossip_sim.summary import (
+    AlgorithmFacts,
+    BoundFacts,
+    Ending,
+    FaultFacts,
+    NetworkFacts,
+    Status,
+    Summary,
+)
 
-__all__ = ["ROUND_FIELDS", "MessageRecord", "RoundRecord", "Trace", "jsonable"]
+__all__ = ["ROUND_FIELDS", "FaultRecord", "MessageRecord", "RoundRecord", "Trace", "jsonable"]
 
 
 class MessageRecord(NamedTuple):
@@ -78,6 +86,26 @@ class RoundRecord(NamedTuple):
 ROUND_FIELDS = RoundRecord._fields
 
 
+class FaultRecord(NamedTuple):
+    """What went wrong in a round of the event-driven engine (extra rounds.csv columns).
+
+    Examples
+    --------
+    >>> FaultRecord(1, 2, 2, 30, 0, 0, 8, 1e-3, 0.0).messages_lost
+    2
+    """
+
+    round: int
+    messages_lost: int  # lost for good (after any retries)
+    retransmissions: int
+    acks: int
+    stale_uses: int  # (agent, in-neighbour) pairs mixed without that round's message
+    max_staleness: int  # rounds behind, of the oldest value mixed
+    agents_alive: int
+    live_consensus_error: float  # among the live agents
+    live_mean_shift: float  # ‖mean of the live agents − initial mean of all‖
+
+
 @dataclass
 class Trace:
     """Everything a run recorded; see the module docstring for the files it writes."""
@@ -96,6 +124,7 @@ class Trace:
     error_name: str | None = None  # what the error column measures
     bound: BoundFacts | None = None
     final_values: NDArray[np.float64] | None = None
+    faults: list[FaultRecord] | None = None  # per round, from the event-driven engine
 
     @property
     def status(self) -> str:
@@ -135,6 +164,25 @@ class Trace:
             network=self.network,
             error_name=self.error_name,
             bound=self.bound,
+            faults=self._fault_facts(),
+        )
+
+    def _fault_facts(self) -> FaultFacts | None:
+        """Sum the fault columns (None for a trace without an agent count)."""
+        if self.faults is None:
+            if self.agent_bits_sent is None:
+                return None
+            k = self.agent_bits_sent.shape[1]
+            return FaultFacts(0, 0, 0, 0, k, self.final.consensus_error, 0.0)
+        last = self.faults[-1]
+        return FaultFacts(
+            sum(f.messages_lost for f in self.faults),
+            sum(f.retransmissions for f in self.faults),
+            sum(f.acks for f in self.faults),
+            sum(f.stale_uses for f in self.faults),
+            last.agents_alive,
+            last.live_consensus_error,
+            last.live_mean_shift,
         )
 
     def write(self, directory: str | Path) -> Path:
@@ -143,7 +191,11 @@ class Trace:
         out.mkdir(parents=True, exist_ok=True)
         for stale in OUTPUT_FILES:  # a reused folder must not mix two runs' files
             (out / stale).unlink(missing_ok=True)
-        _write_csv(out / "rounds.csv", ROUND_FIELDS, self.rounds)
+        if self.faults is None:
+            _write_csv(out / "rounds.csv", ROUND_FIELDS, self.rounds)
+        else:  # the event-driven engine's columns after the usual ones
+            rows = (r + f[1:] for r, f in zip(self.rounds, self.faults, strict=True))
+            _write_csv(out / "rounds.csv", ROUND_FIELDS + FaultRecord._fields[1:], rows)
         if self.agent_bits_sent is not None:
             _write_csv(out / "agents.csv", _AGENT_FIELDS, self._agent_rows())
         _write_csv(out / "links.csv", _LINK_FIELDS, self.links)

@@ -48,7 +48,8 @@ __all__ = [
 #: a compressor spec (``{b}`` is replaced by the algorithm's parameter ``b``).
 #: ``state_vectors`` -- how many (K, D) float64 stacks it keeps at once (x, what it received,
 #: the next x, temporaries), for :mod:`gossip_sim.sizing`; ``sketch_rows`` -- rows of its
-#: sketch B (H x D, one for all agents) per data row of the problem (0: no sketch).
+#: sketch B (H x D, one for all agents) per data row of the problem (0: no sketch);
+#: ``per_agent`` -- it has a per-agent form (``agents()``) for the event-driven engine.
 #: Whether it takes a compressor or a consensus step is whether its constructor names
 #: ``compressor`` or ``gamma``.
 ALGORITHMS: Registry[Any] = Registry(
@@ -59,6 +60,7 @@ ALGORITHMS: Registry[Any] = Registry(
         "sends": None,
         "state_vectors": 5,
         "sketch_rows": 0,
+        "per_agent": False,
     },
     supplied=("compressor", "gamma", "seed"),  # the run's settings of those names
 )

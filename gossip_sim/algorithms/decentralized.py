@@ -44,6 +44,7 @@ from numpy.typing import NDArray
 
 from gossip_sim._random import stream
 from gossip_sim._typing import Stack
+from gossip_sim.algorithms.agents import ChocoAgents, LatestValueAgents
 from gossip_sim.algorithms.base import (
     ALGORITHMS,
     Exchange,
@@ -100,6 +101,25 @@ class MiniBatch:
             )
         self.rngs = [stream(self.seed, "algorithm", k) for k in range(len(self.samples_per_agent))]
 
+    def draw_for(self, k: int) -> list[NDArray[np.int64]] | None:
+        """Draw agent ``k``'s mini-batch alone (the same draw :meth:`draw` makes for it).
+
+        The other agents get a placeholder batch (their streams are not touched).
+
+        Examples
+        --------
+        >>> mb = MiniBatch(size=2, samples_per_agent=(5, 5), seed=0)
+        >>> mb.draw_for(1)[1].tolist() == MiniBatch(2, (5, 5), 0).draw()[1].tolist()
+        True
+        """
+        if self.size is None:
+            return None
+        assert self.samples_per_agent is not None
+        batches = [np.arange(self.size, dtype=np.int64) for _ in self.samples_per_agent]
+        n = self.samples_per_agent[k]
+        batches[k] = np.sort(self.rngs[k].choice(n, size=self.size, replace=False))
+        return batches
+
     def draw(self) -> list[NDArray[np.int64]] | None:
         """Return one index array per agent (sorted, without replacement), or None."""
         if self.size is None:
@@ -141,6 +161,10 @@ class DGD:
         gradient = self.problem.gradients(self.x)
         self.x = self.W @ received - self.eta * gradient
         return RoundResult([Exchange.broadcast(self.links, batch.nbits)], self.x)
+
+    def agents(self) -> LatestValueAgents:
+        """Return DGD per agent, from this algorithm's start (see :mod:`.agents`)."""
+        return LatestValueAgents(self.name, self.W, self.x.copy(), self.problem, self.eta)
 
     def describe(self) -> dict[str, Any]:
         """Return the resolved parameters."""
@@ -186,6 +210,22 @@ class ChocoSGD:
         """The agents' starting values."""
         return self.x
 
+    def agents(self) -> ChocoAgents:
+        """Return CHOCO-SGD per agent, from this algorithm's start (see :mod:`.agents`)."""
+        c = self.channel
+        return ChocoAgents(
+            self.name,
+            self.W,
+            self.x.copy(),
+            c.compressor,
+            c.gamma,
+            c.shared_seed,
+            c.rngs,
+            self.problem,
+            self.eta,
+            self.minibatch,
+        )
+
     def step(self, t: int) -> RoundResult:
         """One CHOCO-SGD round."""
         half = self.x - self.eta * self.problem.gradients(self.x, self.minibatch.draw())
@@ -204,13 +244,13 @@ class ChocoSGD:
         }
 
 
-@ALGORITHMS.register("dgd", sends="identity:precision=64")
+@ALGORITHMS.register("dgd", per_agent=True, sends="identity:precision=64")
 def dgd(graph: nx.Graph, W: sp.csr_array, problem: Any, step: float | str = "auto") -> DGD:
     """Decentralized gradient descent x <- Wx - step*grad, full float64 messages."""
     return DGD(graph, W, problem, step)
 
 
-@ALGORITHMS.register("choco-sgd", state_vectors=6)
+@ALGORITHMS.register("choco-sgd", per_agent=True, state_vectors=6)
 def choco_sgd(
     graph: nx.Graph,
     W: sp.csr_array,

@@ -34,6 +34,7 @@ import scipy.sparse as sp
 
 from gossip_sim._random import stream
 from gossip_sim._typing import Stack
+from gossip_sim.algorithms.agents import ChocoAgents, LatestValueAgents
 from gossip_sim.algorithms.base import ALGORITHMS, Exchange, Links, RoundResult
 from gossip_sim.compress import Compressor, Identity
 from gossip_sim.compress import create as create_compressor
@@ -124,6 +125,10 @@ class ExactGossip:
     def values0(self) -> Stack:
         """The agents' starting values."""
         return self.x
+
+    def agents(self) -> LatestValueAgents:
+        """Return exact gossip per agent, from this algorithm's start (see :mod:`.agents`)."""
+        return LatestValueAgents(self.name, self.W, self.x.copy())
 
     def step(self, t: int) -> RoundResult:
         """One synchronous gossip round."""
@@ -250,6 +255,13 @@ class ChocoGossip:
         """The agents' starting values."""
         return self.x
 
+    def agents(self) -> ChocoAgents:
+        """Return CHOCO-GOSSIP per agent, from this algorithm's start (see :mod:`.agents`)."""
+        c = self.channel
+        return ChocoAgents(
+            self.name, self.W, self.x.copy(), c.compressor, c.gamma, c.shared_seed, c.rngs
+        )
+
     def step(self, t: int) -> RoundResult:
         """One CHOCO-GOSSIP round: compress x − x̂, update the public copies, gossip on x̂."""
         self.x, exchange = self.channel.round(self.x)
@@ -266,13 +278,13 @@ class ChocoGossip:
         }
 
 
-@ALGORITHMS.register("exact-gossip", averaging=True, sends="identity:precision=64")
+@ALGORITHMS.register("exact-gossip", averaging=True, per_agent=True, sends="identity:precision=64")
 def exact_gossip(graph: nx.Graph, W: sp.csr_array, problem: Problem) -> ExactGossip:
     """Exact gossip x ← Wx with full float64 messages (the uncompressed baseline)."""
     return ExactGossip(graph, W, problem)
 
 
-@ALGORITHMS.register("choco-gossip", averaging=True, state_vectors=6)
+@ALGORITHMS.register("choco-gossip", averaging=True, per_agent=True, state_vectors=6)
 def choco_gossip(
     graph: nx.Graph,
     W: sp.csr_array,

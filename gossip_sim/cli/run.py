@@ -50,7 +50,8 @@ def build_parser(width: int | None = None) -> argparse.ArgumentParser:
         "agents.csv, links.csv, summary.json, config.json, error.png in --out.",
     )
     parser.add_argument("--version", action="version", version=f"gossip-sim {__version__}")
-    groups = {name: parser.add_argument_group(name) for name in ("network", "algorithm", "faults", "output")}
+    sections = ("network", "algorithm", "faults", "output")
+    groups = {name: parser.add_argument_group(name) for name in sections}
     out = groups["output"]
     for setting in (s for s in SETTINGS if s.group != "output"):
         add_setting(groups[setting.group], setting)

@@ -1,0 +1,210 @@
+"""Per-agent forms of the synchronous algorithms, for the event-driven engine.
+
+In the batched form (:meth:`step`) every agent of round t sees every neighbour's round-t
+message. Here each agent keeps its own state and is updated only from the messages the network
+delivered to it (:mod:`gossip_sim.events.rounds` decides which, and when):
+
+* **exact gossip / DGD**: agent i keeps the latest value it received from each in-neighbour j
+  (``latest[i, j]``) and mixes with those, whatever round they are from;
+* **CHOCO-GOSSIP / CHOCO-SGD**: agent i keeps its own public copy x̂_i and its own copy of
+  every in-neighbour's x̂_j, and adds each decoded payload q_j to that copy when the payload
+  arrives. A payload lost for good never reaches the copy, so the copy of x̂_j at i and x̂_j
+  itself drift apart (see docs/background/choco-under-loss.md).
+
+A payload is encoded once by its sender (real bytes, exact bit count); every receiver decodes the
+same bytes to the same vector, so the sender's decoding is what the message carries.
+
+A round for agent i is :meth:`AgentProgram.send` (local step, encode), the network, then
+:meth:`AgentProgram.mix` with the round's weights of the senders it heard from. On a run where
+every message arrives in its round, the per-agent forms give the batched forms' numbers (to
+rounding: ``tests/test_events.py``).
+
+Examples
+--------
+>>> g = gs.topology.build("ring", 4)
+>>> W = gs.mixing.mixing_matrix("uniform", g)
+>>> p = gs.problems.create("consensus", n_agents=4, dim=2)
+>>> agents = gs.algorithms.create("exact-gossip", g, W, p).agents()
+>>> nbits, payload = agents.send(0, 0)
+>>> nbits
+128
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from gossip_sim._typing import Stack
+from gossip_sim.compress import Compressor, Identity
+
+__all__ = ["AgentProgram", "ChocoAgents", "LatestValueAgents", "Slots"]
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+
+class AgentProgram(Protocol):
+    """An algorithm as K agents that each send, receive and mix on their own."""
+
+    name: str
+    values: Stack  # (K, D): row i is agent i's current value
+
+    def send(self, i: int, t: int) -> tuple[int, Any]:
+        """Agent i's local step of round t; return its payload's bits and decoded content."""
+        ...
+
+    def receive(self, i: int, j: int, payload: Any) -> None:
+        """Apply the payload agent j sent to agent i (the engine calls it in round order)."""
+        ...
+
+    def mix(self, i: int, t: int, senders: IntArray, weights: FloatArray, own: float) -> None:
+        """Finish round t at agent i: weights ``w_ij`` of ``senders`` and its own ``w_ii``."""
+        ...
+
+
+@dataclass(frozen=True)
+class Slots:
+    """Where agent i keeps what it holds of agent j: row ``slot[(i, j)]`` of a (links, D) array.
+
+    One slot per directed link j → i of the graph (every direction W may use).
+
+    Examples
+    --------
+    >>> s = Slots.of(sp.csr_array(np.array([[0.5, 0.5], [0.5, 0.5]])))
+    >>> s.of_senders(0, np.array([1])).tolist(), s.count
+    ([0], 2)
+    """
+
+    index: dict[tuple[int, int], int]
+    count: int
+
+    @classmethod
+    def of(cls, W: sp.csr_array) -> Slots:
+        """Return a slot for every off-diagonal entry (i, j) of ``W``'s sparsity pattern."""
+        coo = sp.coo_array(W)
+        pairs = sorted((int(i), int(j)) for i, j in zip(coo.row, coo.col, strict=True) if i != j)
+        return cls({pair: n for n, pair in enumerate(pairs)}, len(pairs))
+
+    def of_senders(self, i: int, senders: IntArray) -> IntArray:
+        """Return the slots at agent ``i`` of ``senders``."""
+        return np.fromiter((self.index[(i, int(j))] for j in senders), np.int64, len(senders))
+
+
+def _agent_gradient(problem: Any, x: Stack, i: int, samples: Any) -> FloatArray:
+    """Return ∇f_i at row i of ``x`` (the problems compute all rows; the others are dropped)."""
+    return np.asarray(problem.gradients(x, samples)[i])
+
+
+@dataclass
+class LatestValueAgents:
+    """Exact gossip (``eta = 0``) and DGD, per agent: mix the latest value held from each sender.
+
+    x_i ← w_ii x_i + Σ_j w_ij latest_ij − η ∇f_i(x_i), the gradient taken at the value agent i
+    sent this round. A value that did not arrive in time is replaced by the latest one held
+    (the engine counts it as a stale use).
+    """
+
+    name: str
+    W: sp.csr_array
+    x: Stack
+    problem: Any = None
+    eta: float = 0.0
+    slots: Slots = field(init=False)
+    latest: Stack = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.slots = Slots.of(self.W)
+        self.latest = np.zeros((self.slots.count, self.x.shape[1]))
+        coo = sp.coo_array(self.W)  # before round 1, an agent holds its neighbours' x_j(0)
+        for i, j in zip(coo.row.tolist(), coo.col.tolist(), strict=True):
+            if i != j:
+                self.latest[self.slots.index[(i, j)]] = self.x[j]
+        self.codec = Identity(64)
+        self.gradient: dict[int, FloatArray] = {}
+
+    @property
+    def values(self) -> Stack:
+        """The agents' current values."""
+        return self.x
+
+    def send(self, i: int, t: int) -> tuple[int, Any]:
+        """Encode x_i (full float64); DGD also takes its gradient there."""
+        batch, _ = self.codec.encode(self.x[i : i + 1], None, None)
+        decoded, _ = self.codec.decode(batch, None)
+        if self.eta:
+            self.gradient[i] = _agent_gradient(self.problem, self.x, i, None)
+        return int(batch.nbits[0]), decoded[0]
+
+    def receive(self, i: int, j: int, payload: Any) -> None:
+        """Keep j's value as the latest agent i holds of it."""
+        self.latest[self.slots.index[(i, j)]] = payload
+
+    def mix(self, i: int, t: int, senders: IntArray, weights: FloatArray, own: float) -> None:
+        """x_i ← w_ii x_i + Σ_j w_ij latest_ij (− η ∇f_i)."""
+        mixed = own * self.x[i] + weights @ self.latest[self.slots.of_senders(i, senders)]
+        if self.eta:
+            mixed -= self.eta * self.gradient.pop(i)
+        self.x[i] = mixed
+
+
+@dataclass
+class ChocoAgents:
+    """CHOCO-GOSSIP (``eta = 0``) and CHOCO-SGD, per agent, each with its own copies of x̂.
+
+    Agent i, round t: (CHOCO-SGD: x_i ← x_i − η ∇f_i(x_i)); q_i = Q(x_i − x̂_i), sent to its
+    out-neighbours; x̂_i ← x̂_i + q_i; for each q_j received: copy_ij ← copy_ij + q_j; then
+    x_i ← x_i + γ (Σ_j w_ij copy_ij + (w_ii − 1) x̂_i) (Koloskova et al. 2019, Algorithm 1,
+    with Σ_j w_ij (x̂_j − x̂_i) written with the copies agent i holds).
+    """
+
+    name: str
+    W: sp.csr_array
+    x: Stack
+    compressor: Compressor
+    gamma: float
+    shared_seed: int
+    rngs: list[np.random.Generator]
+    problem: Any = None
+    eta: float = 0.0
+    minibatch: Any = None
+    slots: Slots = field(init=False)
+
+    def __post_init__(self) -> None:
+        k, d = self.x.shape
+        self.slots = Slots.of(self.W)
+        self.x_hat = np.zeros((k, d))
+        self.copies = np.zeros((self.slots.count, d))
+        self.states = [
+            self.compressor.init((1, d), seed=self.shared_seed, agents=[i]) for i in range(k)
+        ]
+
+    @property
+    def values(self) -> Stack:
+        """The agents' current values."""
+        return self.x
+
+    def send(self, i: int, t: int) -> tuple[int, Any]:
+        """Local step (CHOCO-SGD), then encode x_i − x̂_i and update x̂_i with its decoding."""
+        if self.eta:
+            samples = self.minibatch.draw_for(i) if self.minibatch is not None else None
+            self.x[i] -= self.eta * _agent_gradient(self.problem, self.x, i, samples)
+        batch, _ = self.compressor.encode(
+            self.x[i : i + 1] - self.x_hat[i], self.states[i], [self.rngs[i]]
+        )
+        q, self.states[i] = self.compressor.decode(batch, self.states[i])
+        self.x_hat[i] += q[0]
+        return int(batch.nbits[0]), q[0]
+
+    def receive(self, i: int, j: int, payload: Any) -> None:
+        """Add j's decoded increment to agent i's copy of x̂_j."""
+        self.copies[self.slots.index[(i, j)]] += payload
+
+    def mix(self, i: int, t: int, senders: IntArray, weights: FloatArray, own: float) -> None:
+        """x_i ← x_i + γ (Σ_j w_ij copy_ij + (w_ii − 1) x̂_i)."""
+        held = weights @ self.copies[self.slots.of_senders(i, senders)]
+        self.x[i] += self.gamma * (held + (own - 1.0) * self.x_hat[i])
