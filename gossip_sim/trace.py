@@ -194,8 +194,8 @@ class Trace:
         if self.faults is None:
             _write_csv(out / "rounds.csv", ROUND_FIELDS, self.rounds)
         else:  # the event-driven engine's columns after the usual ones
-            rows = (r + f[1:] for r, f in zip(self.rounds, self.faults, strict=True))
-            _write_csv(out / "rounds.csv", ROUND_FIELDS + FaultRecord._fields[1:], rows)
+            joined = (r + f[1:] for r, f in zip(self.rounds, self.faults, strict=True))
+            _write_csv(out / "rounds.csv", ROUND_FIELDS + FaultRecord._fields[1:], joined)
         if self.agent_bits_sent is not None:
             _write_csv(out / "agents.csv", _AGENT_FIELDS, self._agent_rows())
         _write_csv(out / "links.csv", _LINK_FIELDS, self.links)

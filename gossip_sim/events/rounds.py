@@ -280,7 +280,7 @@ class _EventRun:
         if state.unmixed == 0:
             self._close(state)
 
-    def _close(self, state: _OpenRound) -> None:
+    def _close(self, mixed: _OpenRound) -> None:
         """Record every round whose last live agent has mixed it, in order."""
         while True:
             t = len(self.records) - 1

@@ -1,0 +1,143 @@
+"""The event-driven engine: the same numbers as the fast path where nothing can go wrong, and
+what each agent knows decided by the messages that reached it where something can."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+import gossip_sim as gs
+from gossip_sim import engine
+from gossip_sim.cli import main
+from gossip_sim.config import RunConfig
+from gossip_sim.errors import ConfigError
+from gossip_sim.events import rounds
+from gossip_sim.faults.plan import FaultPlan
+
+CASES = [
+    ("exact-gossip", "consensus", None),
+    ("choco-gossip", "consensus", "qsgd:s=16,scaled=true"),
+    ("choco-gossip", "consensus", "topk:k=0.1"),
+    ("choco-gossip", "consensus", "randk:k=0.2"),
+    ("choco-gossip", "consensus", "sign"),
+    ("dgd", "quadratic", None),
+    ("choco-sgd", "quadratic", "qsgd:s=16,scaled=true"),
+    ("choco-sgd", "least-squares", "topk:k=0.2"),
+]
+
+
+def _pair(algorithm, problem, compressor, topology, k=9, dim=20, links="lan"):
+    graph = gs.topology.build(topology, k, links=links)
+    W = gs.mixing.mixing_matrix("metropolis-hastings", graph)
+
+    def make():
+        p = gs.problems.create(problem, n_agents=k, dim=dim, seed=3)
+        extra = {"compressor": compressor, "seed": 5} if compressor else {}
+        return gs.algorithms.create(algorithm, graph, W, p, **extra)
+
+    return graph, W, make
+
+
+@pytest.mark.parametrize("topology", ["ring", "torus", "exponential"])
+@pytest.mark.parametrize(("algorithm", "problem", "compressor"), CASES)
+def test_a_fault_free_run_gives_the_fast_paths_numbers(algorithm, problem, compressor, topology):
+    graph, W, make = _pair(algorithm, problem, compressor, topology)
+    fast = engine.run(make(), graph, rounds=25)
+    events = rounds.run(make(), graph, W, FaultPlan(), rounds=25)
+    assert len(fast.rounds) == len(events.rounds) == 26
+    assert np.max(np.abs(fast.final_values - events.final_values)) < 1e-12
+    np.testing.assert_allclose(events.column("error"), fast.column("error"), rtol=1e-9, atol=1e-12)
+    assert np.array_equal(fast.column("bits"), events.column("bits"))
+    assert np.array_equal(fast.column("time_s"), events.column("time_s"))
+    assert np.array_equal(fast.agent_bits_sent, events.agent_bits_sent)
+    assert np.array_equal(fast.agent_finish, events.agent_finish)
+
+
+def test_the_agents_keep_the_average_of_a_fault_free_choco_run():
+    graph, W, make = _pair("choco-gossip", "consensus", "qsgd:s=16,scaled=true", "ring")
+    trace = rounds.run(make(), graph, W, FaultPlan(), rounds=40)
+    assert all(f.live_mean_shift < 1e-12 for f in trace.faults)
+    assert all(f.messages_lost == 0 and f.stale_uses == 0 for f in trace.faults)
+
+
+def test_the_target_stops_the_event_run_where_it_stops_the_fast_run():
+    graph, W, make = _pair("choco-gossip", "consensus", "qsgd:s=16,scaled=true", "ring")
+    fast = engine.run(make(), graph, rounds=500, target=1e-6)
+    events = rounds.run(make(), graph, W, FaultPlan(), rounds=500, target=1e-6)
+    assert fast.final.round == events.final.round < 500
+    assert events.summary().reached
+
+
+def test_auto_picks_the_fast_path_without_faults_and_events_with_them():
+    quiet = gs.simulation.build(RunConfig(rounds=3))
+    assert not quiet.events
+    lossy = gs.simulation.build(RunConfig(rounds=3, loss=0.1))
+    assert lossy.events and lossy.plan.loss.p == 0.1
+
+
+def test_the_digest_of_a_run_without_faults_is_unchanged():
+    # the folder of README command 1 before the fault settings existed
+    assert RunConfig(topology="ring", agents=5).slug() == "ring-5-choco-gossip-seed0-b8d6fe"
+    assert RunConfig(loss=0.1).digest() != RunConfig().digest()
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"loss": 1.5}, r"loss = 1.5 is not a probability; give a number in \[0, 1\]"),
+        ({"loss": -0.1}, r"loss = -0.1 is not a probability"),
+        ({"loss": "gilbert-elliott:p=2"}, r"gilbert-elliott p = 2 is not a probability"),
+        ({"crash_fraction": 1.0}, r"crash fraction = 1.0 is not valid; give a share in \[0, 1\)"),
+        ({"deadline": -1.0}, r"deadline = -1.0 s is not valid; give seconds > 0"),
+        ({"crash_round": 3}, r"--crash-round and --recover-after need --crash-fraction"),
+        ({"retransmit": "arq:retries=-1"}, r"arq: retries=-1 is not valid"),
+        ({"stragglers": "lognormal:sigma=0"}, r"lognormal sigma = 0 is not valid"),
+        ({"link_failures": "random:mttr=0"}, r"link failures mttr = 0 is not valid"),
+        ({"churn": "random:leave=3"}, r"churn leave = 3 is not a probability"),
+        ({"loss": 0.1, "engine": "fast"}, r"--engine fast computes every round as if"),
+        (
+            {"loss": 0.1, "algorithm": "song-decentralized", "problem": "least-squares"},
+            r"song-decentralized runs only where nothing can go wrong .* apply to choco-gossip",
+        ),
+    ],
+)
+def test_bad_fault_settings_are_refused_in_one_line(settings, message):
+    with pytest.raises(ConfigError, match=message):
+        gs.simulation.build(RunConfig.from_dict({"rounds": 10, **settings}))
+
+
+def test_the_cli_refuses_a_bad_fault_with_exit_2_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["--loss", "1.5", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "loss = 1.5 is not a probability" in err
+    assert not out.exists()
+
+
+def test_an_event_run_writes_the_fault_columns_and_the_fast_run_does_not(tmp_path):
+    argv = ["-k", "6", "--rounds", "5", "--target", "0", "-q", "--no-plot"]
+    assert main([*argv, "--engine", "events", "--out", str(tmp_path / "e")]) == 0
+    assert main([*argv, "--out", str(tmp_path / "f")]) == 0
+    with (tmp_path / "e" / "rounds.csv").open() as handle:
+        header = next(csv.reader(handle))
+    assert header[-9:] == [
+        "error",
+        "messages_lost",
+        "retransmissions",
+        "acks",
+        "stale_uses",
+        "max_staleness",
+        "agents_alive",
+        "live_consensus_error",
+        "live_mean_shift",
+    ]
+    with (tmp_path / "f" / "rounds.csv").open() as handle:
+        assert next(csv.reader(handle))[-1] == "error"
+    events = json.loads((tmp_path / "e" / "summary.json").read_text())
+    fast = json.loads((tmp_path / "f" / "summary.json").read_text())
+    assert events["messages_lost"] == fast["messages_lost"] == 0
+    assert events["agents_alive"] == fast["agents_alive"] == 6
+    assert events["total_bits"] == fast["total_bits"]
