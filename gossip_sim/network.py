@@ -274,8 +274,9 @@ class Network:
         self.loss = None if loss is None else LinkLoss(loss, seed)
         self.retransmit = retransmit
         self.link_up = link_up
+        self._faulty = loss is not None or retransmit is not None or link_up is not None
         self._by_round: dict[int, list[int]] = {}
-        self._totals = [0] * len(Tally._fields)
+        self._taken = Tally()
         n = graph.number_of_nodes()
         self.link_index: dict[tuple[int, int], int] = {}
         latency: list[float] = []
@@ -313,6 +314,32 @@ class Network:
         for when); each message ends in exactly one of the two.
         """
         link = self.link_id(message.src, message.dst)
+        if self._faulty:
+            self._send_faulty(message, link, on_arrival, on_lost)
+            return
+        counts = self._by_round.get(message.round)
+        if counts is None:
+            counts = self._by_round[message.round] = [0] * len(Tally._fields)
+        counts[_TRANSMISSIONS] += 1
+        counts[_PAYLOAD] += message.nbits
+        self.link_bits[link] += message.nbits
+        self.link_messages[link] += 1
+        times = self._book(link, message.src, message.nbits + self.header_bits)
+        arrival = self.env.timeout(times[2] + self.latency[link] - times[0])
+        arrival.callbacks.append(lambda _ev: self._arrive(message, on_arrival, times))
+
+    def _arrive(self, message: Message, on_arrival: _OnArrival, times: _Times) -> None:
+        ingress = self.ingress[message.dst]
+        if ingress is None:
+            self._deliver(message, on_arrival, times)
+            return
+        rate: float = self.nic_ingress[message.dst]  # type: ignore[assignment]
+        duration = (message.nbits + self.header_bits) / rate
+        ingress.submit(duration, lambda _s: self._deliver(message, on_arrival, times))
+
+    def _send_faulty(
+        self, message: Message, link: int, on_arrival: _OnArrival, on_lost: _OnLost
+    ) -> None:
         if self.retransmit is not None:
             self._attempt(_Exchange(message, on_arrival, on_lost), link)
             return
@@ -320,14 +347,7 @@ class Network:
         if self._dropped(link, message.src, message.dst):
             self._after_flight(link, times, lambda: self._give_up(message, on_lost, times))
         else:
-            wire_bits = message.nbits + self.header_bits
-            self._after_flight(
-                link,
-                times,
-                lambda: self._receive(
-                    message.dst, wire_bits, lambda: self._deliver(message, on_arrival, times)
-                ),
-            )
+            self._after_flight(link, times, lambda: self._arrive(message, on_arrival, times))
 
     def tally(self, round: int) -> Tally:
         """Return the counts of messages of ``round`` not yet taken (zeros if none).
@@ -351,7 +371,9 @@ class Network:
         0
         """
         rounds = [r for r in self._by_round if r <= round]
-        return Tally.sum(self._by_round.pop(r) for r in rounds)
+        taken = Tally.sum(self._by_round.pop(r) for r in rounds)
+        self._taken = Tally.sum([self._taken, taken])
+        return taken
 
     def totals(self) -> Tally:
         """Return the counts over the whole run so far (taken rounds included).
@@ -361,14 +383,13 @@ class Network:
         >>> Network(simpy.Environment(), nx.path_graph(1)).totals().payload_bits
         0
         """
-        return Tally(*self._totals)
+        return Tally.sum([self._taken, *self._by_round.values()])
 
     def _count(self, round: int, field: int, amount: int) -> None:
         counts = self._by_round.get(round)
         if counts is None:
-            counts = self._by_round[round] = [0] * len(self._totals)
+            counts = self._by_round[round] = [0] * len(Tally._fields)
         counts[field] += amount
-        self._totals[field] += amount
 
     def _book(self, link: int, src: int, wire_bits: int) -> _Times:
         """Queue ``wire_bits`` on the sender side of ``link`` now; return its three times."""
