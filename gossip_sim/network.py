@@ -258,7 +258,7 @@ class Network:
         record_messages: bool = False,
         loss: Bernoulli | GilbertElliott | None = None,
         retransmit: Arq | None = None,
-        seed: int = 0,
+        seed: int | np.random.SeedSequence = 0,
         link_up: _LinkUp | None = None,
     ) -> None:
         if header_bits < 0:
@@ -393,11 +393,9 @@ class Network:
 
     def _book(self, link: int, src: int, wire_bits: int) -> _Times:
         """Queue ``wire_bits`` on the sender side of ``link`` now; return its three times."""
-        nic_rate = self.nic_egress[src]
-        rate = self.bandwidth[link] if nic_rate is None else min(nic_rate, self.bandwidth[link])
-        server = self.links[link] if nic_rate is None else self.egress[src]
+        server = self.links[link] if self.nic_egress[src] is None else self.egress[src]
         sent = self.env.now
-        duration = wire_bits / rate
+        duration = wire_bits / self._egress_rate(link, src)
         self.link_busy[link] += duration
         started, departed = server.reserve(duration)  # type: ignore[union-attr]
         return sent, started, departed
@@ -481,6 +479,7 @@ class Network:
         )
 
     def _egress_rate(self, link: int, src: int) -> float:
+        """Return the rate ``src`` sends at on ``link``: the link's, or its slower NIC's."""
         nic_rate = self.nic_egress[src]
         return self.bandwidth[link] if nic_rate is None else min(nic_rate, self.bandwidth[link])
 
@@ -517,7 +516,7 @@ class Network:
     def _timed_out(self, ex: _Exchange, link: int, times: _Times) -> None:
         arq = self.retransmit
         assert arq is not None
-        if ex.acked or ex.gave_up:
+        if ex.acked:
             return
         if ex.attempts <= arq.retries:
             self._attempt(ex, link)

@@ -376,3 +376,16 @@ def test_bad_loss_specs_are_refused(make, match):
 def test_bad_network_faults_are_refused_where_they_enter(kwargs, match):
     with pytest.raises(ConfigError, match=match):
         Network(simpy.Environment(), pair(), **kwargs)
+
+
+def test_the_timer_starts_when_the_copy_starts_serialisation_not_while_it_queues():
+    calls = []
+
+    def second_copy_down(src, dst):
+        calls.append((src, dst))
+        return calls.count((0, 1)) != 2 or (src, dst) != (0, 1)
+
+    arrived, _, _ = play(pair(), stream_of(2), retransmit=Arq(), link_up=second_copy_down)
+    # message 1 queues behind message 0 (starts at B/C); its timer runs from there
+    assert arrived[0] == [pytest.approx(B / C + L)]
+    assert arrived[1] == [pytest.approx(B / C + T_AUTO + B / C + L)]

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from gossip_sim._random import stream
+from gossip_sim._random import as_seed, stream
 from gossip_sim._registry import Registry
 from gossip_sim._typing import SeedLike
 from gossip_sim.errors import ConfigError
@@ -229,7 +229,7 @@ class LinkLoss:
     model : Bernoulli or GilbertElliott
         The loss model.
     seed : int or numpy.random.SeedSequence
-        The run's seed.
+        The run's seed (None: one drawn from the OS, kept in :attr:`seed`).
 
     Examples
     --------
@@ -244,9 +244,8 @@ class LinkLoss:
             raise ConfigError(
                 f"loss = {model!r} is not a loss model; give Bernoulli, GilbertElliott or None"
             )
-        stream(seed, "loss", 0)  # refuse a bad seed here, not at the first transmission
         self.model = model
-        self.seed = seed
+        self.seed = as_seed(seed)  # once: a None seed must give every direction one run seed
         self._uniforms: dict[int, _Uniforms] = {}
         self._bad: dict[int, bool] = {}
 
