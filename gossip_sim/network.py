@@ -189,9 +189,10 @@ class Network:
     **Loss without ARQ.** A transmission takes its time on the link as usual and its bits
     count as sent; whether it is lost is drawn when it is sent
     (:class:`~gossip_sim.faults.loss.LinkLoss`: one stream per link direction). A link that
-    ``link_up(src, dst)`` says is down at send time loses the message the same way (no draw). A lost message never
-    reaches ``on_arrival``; ``on_lost(message)`` runs when it would have reached the
-    receiver (departure + latency), the moment a receiver with sequence numbers can know.
+    ``link_up(src, dst)`` says is down at send time loses the message the same way (no draw).
+    A lost message never reaches ``on_arrival``; ``on_lost(message)`` runs when it would have
+    reached the receiver (departure + latency), the moment a receiver with sequence numbers
+    can know.
 
     **With ARQ** (:class:`~gossip_sim.faults.loss.Arq`). The receiver acknowledges every copy
     it receives with ``ack_bits`` (+ ``header_bits`` on the wire) on the reverse direction,
