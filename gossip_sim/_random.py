@@ -32,6 +32,7 @@ PURPOSES: dict[str, int] = {
     "network": 4,
     "algorithm": 5,
     "shared": 6,  # randomness sender and receiver both derive (e.g. random-k indices, matrix B)
+    "loss": 7,  # message loss draws, one stream per link direction
 }
 
 
