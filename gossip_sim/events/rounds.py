@@ -207,7 +207,7 @@ class _EventRun:
             receivers = state.structure.receivers[i]
             for j in receivers:
                 self.network.send(
-                    Message(i, j, nbits, t, 0, payload),
+                    Message(i, j, nbits, t, 0, payload=payload),
                     self._arrived,
                     *((self._lost,) if self.lossy else ()),
                 )
@@ -237,7 +237,7 @@ class _EventRun:
         self.inbox[i] = keep
 
     def _apply(self, message: Message) -> None:
-        self.program.receive(message.dst, message.src, message.tag)
+        self.program.receive(message.dst, message.src, message.payload)
         key = (message.dst, message.src)
         self.last_heard[key] = max(self.last_heard.get(key, -1), message.round)
 
