@@ -14,7 +14,8 @@ from gossip_sim.config import RunConfig
 from gossip_sim.errors import ConfigError
 from gossip_sim.simulation import build as build_run
 from gossip_sim.topology import TOPOLOGIES, GraphSchedule, build, mix_sequence, schedule_of
-from gossip_sim.topology.varying import SEQUENCE_MIXING, _Periodic
+from gossip_sim.topology.sequences import SEQUENCE_MIXING
+from gossip_sim.topology.varying import _Periodic
 
 VARYING = ["one-peer-exponential", "random-matching", "sequence"]
 

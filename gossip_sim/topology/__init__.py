@@ -27,7 +27,7 @@ import numpy as np
 
 from gossip_sim._registry import parse_spec
 from gossip_sim.errors import ConfigError
-from gossip_sim.topology import catalogue, files, generators, links, varying
+from gossip_sim.topology import catalogue, files, generators, links, sequences, varying
 from gossip_sim.topology.catalogue import catalogue_names, catalogue_path, load_catalogue
 from gossip_sim.topology.files import GRAPH_FILE_EXTENSIONS, load_graph_file
 from gossip_sim.topology.generators import TOPOLOGIES
@@ -61,6 +61,7 @@ __all__ = [
     "load_graph_file",
     "mix_sequence",
     "schedule_of",
+    "sequences",
     "sized_by_file",
     "spec_path",
     "varying",
