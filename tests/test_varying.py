@@ -1,5 +1,6 @@
 """Tests of gossip_sim.topology.varying: time-varying graphs and their W_t per round."""
 
+import json
 import math
 import pickle
 
@@ -324,8 +325,9 @@ def test_a_schedule_survives_pickling(name):
 
 @pytest.mark.parametrize("spec", ["one-peer-exponential", "random-matching:base=ring"])
 def test_a_run_builds_on_a_varying_topology(spec):
-    setup = build_run(RunConfig(topology=spec, agents=8, rounds=3, dim=2))
-    assert schedule_of(setup.graph) is not None
+    config = RunConfig(topology=spec, agents=8, rounds=3, dim=2, algorithm="exact-gossip")
+    setup = build_run(config)
+    assert schedule_of(setup.graph) is not None and setup.events
     assert setup.spectral_gap is not None and setup.spectral_gap > 0  # the union's W
 
 
@@ -344,10 +346,22 @@ def test_the_cli_refuses_a_never_connected_sequence_with_exit_2(tmp_path, capsys
         tmp_path, {"a.edgelist": [(0, 1), (2, 3)], "c.edgelist": [(1, 0), (3, 2)]}
     )
     out = tmp_path / "run"
-    code = main(["--topology", f"sequence:path={path}", "--rounds", "2", "--out", str(out)])
+    argv = ["--topology", f"sequence:path={path}", "--algorithm", "exact-gossip"]
+    code = main([*argv, "--rounds", "2", "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "is never connected" in err and not out.exists()
+
+
+def test_a_run_on_the_one_peer_exponential_graph_averages_exactly_in_m_rounds(capsys, tmp_path):
+    argv = ["--topology", "one-peer-exponential", "--agents", "16", "--algorithm", "exact-gossip"]
+    out = tmp_path / "run"
+    argv += ["--dim", "10", "--target", "1e-20", "--json", "--no-plot", "--out", str(out)]
+    assert main(argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["rounds"] == 4 and summary["final_error"] < 1e-20
+    assert summary["total_messages"] == 4 * 16  # one message per agent and round
+    assert summary["total_bits"] == 4 * 16 * 64 * 10
 
 
 # --- the event-driven engine with W_t per round (it calls schedule.at(t)) -----------------
