@@ -33,6 +33,7 @@ PURPOSES: dict[str, int] = {
     "algorithm": 5,
     "shared": 6,  # randomness sender and receiver both derive (e.g. random-k indices, matrix B)
     "loss": 7,  # message loss draws, one stream per link direction
+    "matching": 11,  # a random-matching topology's matching, one stream per round
 }
 
 
