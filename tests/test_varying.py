@@ -367,20 +367,7 @@ def test_a_run_on_the_one_peer_exponential_graph_averages_exactly_in_m_rounds(ca
 # --- the event-driven engine with W_t per round (it calls schedule.at(t)) -----------------
 
 
-@pytest.mark.parametrize(
-    "spec",
-    [
-        "one-peer-exponential",
-        pytest.param(
-            "random-matching",
-            marks=pytest.mark.xfail(  # not strict: whether an id is reused depends on memory
-                strict=False,
-                reason="events.rounds caches a round's structure by id(W) without holding W; a "
-                "random schedule makes a new W each round and CPython reuses freed ids",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("spec", ["one-peer-exponential", "random-matching"])
 def test_the_event_engine_mixing_with_at_t_follows_the_reference(spec):
     from gossip_sim import algorithms, problems
     from gossip_sim.events import rounds

@@ -138,7 +138,7 @@ class _EventRun:
             **faults,
         )
         self.lossy = bool(faults)
-        self.structures: dict[int, _Structure] = {}
+        self.structures: dict[int, tuple[sp.csr_array, _Structure]] = {}
         self.open: dict[int, _OpenRound] = {}
         self.opened = -1
         self.current = [0] * self.k
@@ -170,10 +170,16 @@ class _EventRun:
         return consensus_error(values)
 
     def _structure(self, W: sp.csr_array) -> _Structure:
-        key = id(W)
-        if key not in self.structures:
-            self.structures[key] = _Structure.of(W)
-        return self.structures[key]
+        """Return who hears whom under ``W``, cached while the same W object comes back.
+
+        The cache keeps W itself: an id alone could be reused by a later round's new W.
+        """
+        cached = self.structures.get(id(W))
+        if cached is None or cached[0] is not W:
+            if len(self.structures) > 64:  # a random sequence: a new W every round
+                self.structures.clear()
+            cached = self.structures[id(W)] = (W, _Structure.of(W))
+        return cached[1]
 
     def round(self, t: int) -> _OpenRound | None:
         """Return round ``t``, opening it (its view, its snapshot) if no agent reached it yet."""
