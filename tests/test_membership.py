@@ -8,9 +8,10 @@ import pytest
 import scipy.sparse as sp
 import simpy
 
-import gossip_sim.events.membership as membership
+import gossip_sim.events.livemixing as livemixing
 from gossip_sim.errors import ConfigError
-from gossip_sim.events.membership import Membership, RoundView, live_mixing
+from gossip_sim.events.livemixing import live_mixing
+from gossip_sim.events.membership import Membership, RoundView
 from gossip_sim.faults.failures import (
     ComputeTimes,
     LinkSchedule,
@@ -99,12 +100,12 @@ def test_senders_and_receivers_leave_out_the_dead():
 
 def test_a_view_is_shared_while_nothing_changes(monkeypatch):
     calls = []
-    real = membership.live_mixing
-    monkeypatch.setattr(membership, "live_mixing", lambda *a: calls.append(1) or real(*a))
+    real = livemixing.LiveMixing.cut
+    monkeypatch.setattr(livemixing.LiveMixing, "cut", lambda *a: calls.append(1) or real(*a))
     plan = FaultPlan.create(crash_fraction=0.2, crash_round=3, rounds=60)
     m, _ = members(plan)
     later = views(m, 60)[3:]
-    assert len(calls) == 1
+    assert len(calls) == 2  # round 0 (nothing to cut) and the crash round
     assert all(v.W is later[0].W and v.alive is later[0].alive for v in later)
     assert [v.t for v in later] == list(range(3, 60))
 
@@ -313,16 +314,42 @@ def test_the_base_W_of_each_round_is_used(monkeypatch):
     np.testing.assert_array_equal(seen[3].W.toarray()[dead], np.eye(6)[dead])
 
 
-def test_live_mixing_moves_weights_to_the_diagonal():
-    W = metropolis_hastings(nx.complete_graph(3))
-    out = live_mixing(W, np.array([True, True, True]))
-    assert (out != W).nnz == 0
-    rows = np.repeat(np.arange(3), np.diff(W.indptr))
-    cut = (np.minimum(rows, W.indices) == 0) & (np.maximum(rows, W.indices) == 1)
-    np.testing.assert_allclose(
-        live_mixing(W, np.ones(3, dtype=bool), cut).toarray(),
-        [[2 / 3, 0, 1 / 3], [0, 2 / 3, 1 / 3], [1 / 3, 1 / 3, 1 / 3]],
-    )
+def dense_rule(W, alive, down):
+    """The rule written out on a dense matrix, entry by entry."""
+    W = W.toarray()
+    out = W.copy()
+    cut = {frozenset(pair) for pair in down}
+    for i in range(len(W)):
+        for j in range(len(W)):
+            if i != j and (not alive[i] or not alive[j] or frozenset((i, j)) in cut):
+                out[i, i] += out[i, j]
+                out[i, j] = 0.0
+        if not alive[i]:
+            out[i] = np.eye(len(W))[i]
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_live_mixing_follows_the_rule_entry_by_entry(seed):
+    rng = np.random.default_rng(seed)
+    graph = nx.gnp_random_graph(15, 0.3, seed=seed)
+    W = metropolis_hastings(graph)
+    alive = rng.random(15) < 0.7
+    edges = list(graph.edges)
+    down = [edges[e] for e in rng.choice(len(edges), size=len(edges) // 4, replace=False)]
+    out = live_mixing(W, alive, down)
+    np.testing.assert_allclose(out.toarray(), dense_rule(W, alive, down), atol=1e-15)
+    assert out.has_canonical_format
+    assert np.all(out.data[out.indices != np.repeat(np.arange(15), np.diff(out.indptr))] > 0)
+    assert live_mixing(W, np.ones(15, dtype=bool)) is W
+
+
+def test_live_mixing_of_a_W_without_stored_diagonals():
+    W = sp.csr_array(np.array([[0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]]))
+    assert W.diagonal().tolist() == [0, 0, 0] and W.nnz == 6
+    out = live_mixing(W, np.array([True, True, False]), [(0, 1)])
+    np.testing.assert_array_equal(out.toarray(), dense_rule(W, [True, True, False], [(0, 1)]))
+    np.testing.assert_array_equal(out.toarray(), np.eye(3))
 
 
 def test_round_view_is_frozen():

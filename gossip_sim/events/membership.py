@@ -54,10 +54,11 @@ from numpy.typing import NDArray
 
 from gossip_sim._random import stream
 from gossip_sim.errors import ConfigError
+from gossip_sim.events.livemixing import LiveMixing
 from gossip_sim.faults.failures import ComputeTimes, LinkSchedule, RandomLinkFailures
 from gossip_sim.faults.plan import FaultPlan
 
-__all__ = ["Membership", "RoundView", "live_mixing"]
+__all__ = ["Membership", "RoundView"]
 
 Bools = NDArray[np.bool_]
 Ints = NDArray[np.int64]
@@ -77,7 +78,8 @@ class RoundView:
     alive : numpy.ndarray of bool, shape (K,)
         The agents alive in round t (read-only).
     W : scipy.sparse.csr_array, shape (K, K)
-        The round's mixing matrix (:func:`live_mixing` of the base W_t).
+        The round's mixing matrix (the base W_t cut by
+        :func:`~gossip_sim.events.livemixing.live_mixing`).
     changed : bool
         False when ``W`` is the base W_t itself and everyone is alive.
 
@@ -112,59 +114,6 @@ def _row(matrix: sp.csr_array, alive: Bools, i: int) -> Ints:
     cols, vals = matrix.indices[lo:hi], matrix.data[lo:hi]
     keep = (cols != i) & (vals > 0) & alive[cols]
     return cols[keep].astype(np.int64)
-
-
-def live_mixing(W: sp.csr_array, alive: Bools, down: Bools | None = None) -> sp.csr_array:
-    """Return W restricted to the live agents and the links that are up.
-
-    Every off-diagonal w_ij whose ends are not both alive, or whose entry is marked in
-    ``down``, moves to the diagonal (w_ii += w_ij, w_ij = 0); dead agents' rows become identity
-    rows. Row sums are kept; a symmetric doubly stochastic W stays so on the live agents.
-    O(nnz) array operations, no loop over agents.
-
-    Parameters
-    ----------
-    W : scipy.sparse.csr_array, shape (K, K)
-    alive : numpy.ndarray of bool, shape (K,)
-    down : numpy.ndarray of bool, optional
-        One flag per stored entry of W (aligned with ``W.data``): the entry's link is down.
-
-    Returns
-    -------
-    scipy.sparse.csr_array
-        A new matrix, indices sorted, no stored zeros off the diagonal.
-
-    Examples
-    --------
-    >>> import networkx as nx
-    >>> W = gs.mixing.metropolis_hastings(nx.complete_graph(3))
-    >>> live_mixing(W, np.array([True, True, False])).toarray()
-    array([[0.667, 0.333, 0.   ],
-           [0.333, 0.667, 0.   ],
-           [0.   , 0.   , 1.   ]])
-    """
-    W = sp.csr_array(W)
-    k = W.shape[0]
-    rows = np.repeat(np.arange(k), np.diff(W.indptr))
-    cols, data = W.indices, W.data
-    off = rows != cols
-    drop = off & ~(alive[rows] & alive[cols])
-    if down is not None:
-        drop |= off & down
-    moved = np.bincount(rows[drop], weights=data[drop], minlength=k)
-    keep = ~drop & alive[rows]
-    grow = np.flatnonzero(alive & (moved != 0))
-    dead = np.flatnonzero(~alive)
-    out = sp.csr_array(
-        (
-            np.concatenate([data[keep], moved[grow], np.ones(len(dead))]),
-            (np.concatenate([rows[keep], grow, dead]), np.concatenate([cols[keep], grow, dead])),
-        ),
-        shape=(k, k),
-    )
-    out.sum_duplicates()
-    out.sort_indices()
-    return out
 
 
 class _Links:
@@ -294,7 +243,7 @@ class Membership:
         )
         self._view: RoundView | None = None
         self._key: tuple[Any, ...] = ()
-        self._entries: tuple[Any, Any] = (None, None)
+        self._layouts: dict[int, LiveMixing] = {}
 
     @property
     def live_count(self) -> int:
@@ -350,26 +299,24 @@ class Membership:
         if self._view is not None and self._same(key):
             return replace(self._view, t=t)  # nothing changed: the same W and alive objects
         self._key = key
-        down = None if self._links is None or not self._links.down.any() else self._down(W)
-        if self._count == len(self._alive) and down is None:
-            self._view = RoundView(t, self._alive, W, False)
-        else:
-            self._view = RoundView(t, self._alive, live_mixing(W, self._alive, down), True)
+        down = None if self._links is None else self._links.ends[self._links.down]
+        cut = self._layout(W).cut(self._alive, down)
+        self._view = RoundView(t, self._alive, cut, cut is not W)
         return self._view
 
     def _same(self, key: tuple[Any, ...]) -> bool:
         """Whether ``key`` (W, alive, link version) is the last view's."""
         return key[0] is self._key[0] and key[1] is self._key[1] and key[2] == self._key[2]
 
-    def _down(self, W: sp.csr_array) -> Bools:
-        """One flag per stored entry of W: its link is down."""
-        assert self._links is not None
-        if self._entries[0] is not W:
-            csr = sp.csr_array(W)
-            rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
-            self._entries = (W, self._links.index(rows, csr.indices))
-        links = self._entries[1]
-        return (links >= 0) & self._links.down[np.maximum(links, 0)]
+    def _layout(self, W: sp.csr_array) -> LiveMixing:
+        """Return W's layout, kept for the last few base matrices (a time-varying graph cycles)."""
+        layout = self._layouts.pop(id(W), None)
+        if layout is None or layout.W is not W:
+            layout = LiveMixing(W)
+        self._layouts[id(W)] = layout  # most recent last; the layout holds W, so ids stay unique
+        while len(self._layouts) > 8:
+            del self._layouts[next(iter(self._layouts))]
+        return layout
 
     def _members(self, t: int) -> NDArray[np.int8]:
         """Return each agent's state once round ``t`` has opened (alive, crashed, left)."""
