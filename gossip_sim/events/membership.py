@@ -357,4 +357,4 @@ class Membership:
         self._alive, self._count = alive, int(np.count_nonzero(alive))
 
     def _log(self, time: float, round: int, what: str, who: str) -> None:
-        self.events.append((time, round, what, who))
+        self.events.append((float(time), round, what, who))
