@@ -458,3 +458,37 @@ def test_asking_for_an_earlier_round_is_a_bug():
 
 def test_straggler_laws_store_floats():
     assert LogNormal(1, 1) == LogNormal(1.0, 1.0) and isinstance(LogNormal(1, 1).sigma, float)
+
+
+# --- through the event engine --------------------------------------------------------------
+
+ENGINE_FIXES = (
+    "events/rounds.py: judge a message's receiver by its round's view (not alive now), rejoin at "
+    "the first open round >= t, and hold W in the structure cache keyed by id(W)"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=ENGINE_FIXES)
+@pytest.mark.parametrize(
+    "faults",
+    [
+        {"crash_fraction": 0.25, "crash_round": 5},
+        {
+            "crash_fraction": 0.25,
+            "crash_round": 5,
+            "recover_after": 4,
+            "churn": "random:leave=0.05",
+        },
+    ],
+)
+def test_the_engine_ends_a_run_with_agents_failing_mid_run(faults):
+    import gossip_sim as gs
+    from gossip_sim.events import rounds
+
+    graph = gs.topology.build("torus", 16, links="lan")
+    W = gs.mixing.mixing_matrix("metropolis-hastings", graph)
+    problem = gs.problems.create("consensus", n_agents=16, dim=2)
+    algorithm = gs.algorithms.create("exact-gossip", graph, W, problem)
+    plan = FaultPlan.create(**faults, stragglers="lognormal:median=1e-4,sigma=1", rounds=40)
+    trace = rounds.run(algorithm, graph, W, plan, rounds=40, seed=1)
+    assert trace.final.round == 40
