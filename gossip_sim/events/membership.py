@@ -99,11 +99,27 @@ class RoundView:
     _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def senders(self, i: int) -> Ints:
-        """Return the live j != i with W[i, j] > 0: whose round-t message agent i waits for."""
+        """Return the live j != i with W[i, j] > 0: whose round-t message agent i waits for.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> W = gs.mixing.uniform(nx.path_graph(3))
+        >>> RoundView(0, np.array([True, True, True]), W, False).senders(1)
+        array([0, 2])
+        """
         return _row(self.W, self.alive, i)
 
     def receivers(self, i: int) -> Ints:
-        """Return the live j != i with W[j, i] > 0: whom agent i sends its round-t message to."""
+        """Return the live j != i with W[j, i] > 0: whom agent i sends its round-t message to.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> W = gs.mixing.uniform(nx.path_graph(3))
+        >>> RoundView(0, np.array([True, True, False]), W, True).receivers(1)
+        array([0])
+        """
         if "columns" not in self._memo:
             self._memo["columns"] = sp.csr_array(self.W.T)
         return _row(self._memo["columns"], self.alive, i)
@@ -247,20 +263,61 @@ class Membership:
 
     @property
     def live_count(self) -> int:
-        """The number of agents alive now."""
+        """The number of agents alive now.
+
+        Examples
+        --------
+        >>> import networkx as nx, simpy
+        >>> from gossip_sim.faults.plan import FaultPlan
+        >>> g = nx.path_graph(3)
+        >>> Membership(simpy.Environment(), g, gs.mixing.uniform(g), FaultPlan(), seed=0).live_count
+        3
+        """
         return self._count
 
     def start(self) -> None:
-        """Bring the links to time ``env.now``; no SimPy process is needed (see the module)."""
+        """Bring the links to time ``env.now``; no SimPy process is needed (see the module).
+
+        Examples
+        --------
+        >>> import networkx as nx, simpy
+        >>> from gossip_sim.faults.plan import FaultPlan
+        >>> g = nx.path_graph(3)
+        >>> Membership(simpy.Environment(), g, gs.mixing.uniform(g), FaultPlan(), seed=0).start()
+        """
         if self._links is not None:
             self._links.advance(self.env.now, max(self._round, 0))
 
     def alive(self, i: int) -> bool:
-        """Whether agent ``i`` is alive now."""
+        """Whether agent ``i`` is alive now.
+
+        Examples
+        --------
+        >>> import networkx as nx, simpy
+        >>> from gossip_sim.faults.plan import FaultPlan
+        >>> g = nx.path_graph(3)
+        >>> plan = FaultPlan.create(crash_fraction=0.3, crash_round=0, rounds=5)
+        >>> members = Membership(simpy.Environment(), g, gs.mixing.uniform(g), plan, seed=0)
+        >>> _ = members.open_round(0)
+        >>> [members.alive(i) for i in range(3)] == [i not in members.crashing for i in range(3)]
+        True
+        """
         return bool(self._alive[i])
 
     def link_up(self, src: int, dst: int) -> bool:
-        """Whether the link src-dst is up now (a pair that is not a link never fails)."""
+        """Whether the link src-dst is up now (a pair that is not a link never fails).
+
+        Examples
+        --------
+        >>> import networkx as nx, simpy
+        >>> from gossip_sim.faults.plan import FaultPlan
+        >>> g = nx.path_graph(3)
+        >>> plan = FaultPlan.create(link_failures="random:mtbf=1,mttr=1", rounds=5)
+        >>> env = simpy.Environment()
+        >>> members = Membership(env, g, gs.mixing.uniform(g), plan, seed=0)
+        >>> members.link_up(0, 1), members.link_up(0, 2)  # all up at 0 s; 0-2 is no link
+        (True, True)
+        """
         if self._links is None:
             return True
         self._links.advance(self.env.now, max(self._round, 0))
@@ -271,6 +328,18 @@ class Membership:
         """Return an event that succeeds when agent ``i`` is alive again.
 
         Already succeeded if ``i`` is alive now; never succeeds for a crash-stop agent.
+
+        Examples
+        --------
+        >>> import networkx as nx, simpy
+        >>> from gossip_sim.faults.plan import FaultPlan
+        >>> g = nx.path_graph(3)
+        >>> plan = FaultPlan.create(crash_fraction=0.3, crash_round=0, recover_after=1, rounds=5)
+        >>> members = Membership(simpy.Environment(), g, gs.mixing.uniform(g), plan, seed=0)
+        >>> _ = members.open_round(0)
+        >>> event = members.back(int(members.crashing[0]))
+        >>> event.triggered, members.open_round(1).alive.all(), event.triggered
+        (False, np.True_, True)
         """
         if self._alive[i]:
             return self.env.event().succeed()
@@ -279,13 +348,35 @@ class Membership:
         return self._back.setdefault(i, self.env.event())
 
     def compute_time(self, i: int, t: int) -> float:
-        """Return agent ``i``'s straggler compute time in round ``t`` (0.0 without stragglers)."""
+        """Return agent ``i``'s straggler compute time in round ``t`` (0.0 without stragglers).
+
+        Examples
+        --------
+        >>> import networkx as nx, simpy
+        >>> from gossip_sim.faults.plan import FaultPlan
+        >>> g = nx.path_graph(3)
+        >>> plan = FaultPlan.create(stragglers="pareto:alpha=2,scale=0.001", rounds=5)
+        >>> members = Membership(simpy.Environment(), g, gs.mixing.uniform(g), plan, seed=0)
+        >>> members.compute_time(0, 0) >= 0.001
+        True
+        """
         return self._times.draw(i, t)
 
     def open_round(self, t: int) -> RoundView:
         """Fix round ``t``'s view: apply its crashes, recoveries, churn and link states.
 
         Called once per round, in order, when the first agent reaches round ``t``.
+
+        Examples
+        --------
+        >>> import networkx as nx, simpy
+        >>> from gossip_sim.faults.plan import FaultPlan
+        >>> g = nx.path_graph(3)
+        >>> W = gs.mixing.uniform(g)
+        >>> members = Membership(simpy.Environment(), g, W, FaultPlan(), seed=0)
+        >>> view = members.open_round(0)
+        >>> view.t, view.W is W, view.changed, view.senders(1)
+        (0, True, False, array([0, 2]))
         """
         if t != self._round + 1:
             raise ValueError(f"round {t} opened after round {self._round}")
