@@ -391,8 +391,11 @@ class Membership:
             return replace(self._view, t=t)  # nothing changed: the same W and alive objects
         self._key = key
         down = None if self._links is None else self._links.ends[self._links.down]
-        cut = self._layout(W).cut(self._alive, down)
-        self._view = RoundView(t, self._alive, cut, cut is not W)
+        if self._count == len(self._alive) and (down is None or len(down) == 0):
+            self._view = RoundView(t, self._alive, W, False)  # nothing to cut: no layout needed
+        else:
+            cut = self._layout(W).cut(self._alive, down)
+            self._view = RoundView(t, self._alive, cut, cut is not W)
         return self._view
 
     def _same(self, key: tuple[Any, ...]) -> bool:
@@ -411,8 +414,14 @@ class Membership:
 
     def _members(self, t: int) -> NDArray[np.int8]:
         """Return each agent's state once round ``t`` has opened (alive, crashed, left)."""
-        state = self._state.copy()
         plan = self.plan
+        crash = plan.crash_round is not None and t in (
+            plan.crash_round,
+            plan.crash_round + (plan.recover_after or 0),
+        )
+        if not crash and (plan.churn is None or t == 0):
+            return self._state  # nothing can change in this round
+        state = self._state.copy()
         if plan.crash_round is not None:
             if plan.recover_after is not None and t == plan.crash_round + plan.recover_after:
                 state[state == _CRASHED] = _ALIVE
@@ -429,6 +438,8 @@ class Membership:
 
     def _apply(self, state: NDArray[np.int8], t: int) -> None:
         """Make ``state`` current: log the changes, succeed the back() of who returns."""
+        if state is self._state:
+            return
         changed = np.flatnonzero(state != self._state)
         if len(changed) == 0:
             return
