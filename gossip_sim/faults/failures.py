@@ -103,7 +103,13 @@ class LinkSchedule:
 
 @dataclass(frozen=True)
 class LinkChange:
-    """One row of a link schedule: from ``time_s`` on, link ``src``-``dst`` is up (or down)."""
+    """One row of a link schedule: from ``time_s`` on, link ``src``-``dst`` is up (or down).
+
+    Examples
+    --------
+    >>> LinkChange(0.5, 0, 1, up=False)
+    LinkChange(time_s=0.5, src=0, dst=1, up=False)
+    """
 
     time_s: float
     src: int
@@ -317,8 +323,7 @@ def read_link_schedule(path: str | Path, graph: nx.Graph | None = None) -> tuple
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "not a UTF-8 text file"
         raise ConfigError(
-            f"link schedule {path}: cannot read it ({reason}); give a CSV file "
-            "time_s,src,dst,state"
+            f"link schedule {path}: cannot read it ({reason}); give a CSV file time_s,src,dst,state"
         ) from None
     changes: list[LinkChange] = []
     for number, row in enumerate(rows, start=1):
