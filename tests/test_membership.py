@@ -463,8 +463,8 @@ def test_straggler_laws_store_floats():
 # --- through the event engine --------------------------------------------------------------
 
 ENGINE_FIXES = (
-    "events/rounds.py: judge a message's receiver by its round's view (not alive now), rejoin at "
-    "the first open round >= t, and hold W in the structure cache keyed by id(W)"
+    "events/rounds.py: judge a message's receiver by its round's view (not alive now), and "
+    "rejoin at the first open round >= t"
 )
 
 
