@@ -462,13 +462,6 @@ def test_straggler_laws_store_floats():
 
 # --- through the event engine --------------------------------------------------------------
 
-ENGINE_FIXES = (
-    "events/rounds.py: judge a message's receiver by its round's view (not alive now), and "
-    "rejoin at the first open round >= t"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=ENGINE_FIXES)
 @pytest.mark.parametrize(
     "faults",
     [
