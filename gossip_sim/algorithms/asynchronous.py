@@ -21,8 +21,8 @@ and a message's ``nbits`` is its exact bit length.
   a_ji (s_i, w_i) (D + 1 float64) to every out-neighbour j, who adds it on arrival. Its
   estimate is z_i = s_i / w_i. Mass on a lost message is lost for good.
 * **sgp**, Stochastic Gradient Push (Assran, Loizou, Ballas & Rabbat 2019, Algorithm 1):
-  push-sum whose agent first takes a local (stochastic) gradient step on its numerator,
-  s_i ← s_i − η ∇f_i(z_i), then pushes.
+  push-sum whose agent first takes a local (stochastic) gradient step on its estimate,
+  z_i ← z_i − η ∇f_i(z_i) (s_i ← s_i − η w_i ∇f_i(z_i)), then pushes (see the class).
 
 Examples
 --------
@@ -354,10 +354,20 @@ class StochasticGradientPush(PushSum):
         z_i^(k+1)   = x_i^(k+1) / w_i^(k+1)
 
     with x (our s) the push-sum numerator and P (our W) column-stochastic. Asynchronously,
-    "Σ_j p_ij" is what has reached i so far: shares are added on arrival. ``step`` is γ, a
-    number or ``"auto"`` = 1 / (2 max_k L_k); ``batch`` samples per gradient (stochastic
-    gradients, from agent i's own stream) or None for full local gradients. The gradient of
-    one agent is taken from the problem's batched ``gradients`` (a cost of K rows per tick).
+    "Σ_j p_ij" is what has reached i so far: shares are added on arrival.
+
+    One change, for asynchrony: the step is taken on the estimate z_i, i.e. on the numerator
+    scaled by the weight, s_i ← s_i − γ w_i ∇f_i(z_i) (z_i moves by exactly −γ ∇f_i(z_i)).
+    In the paper's synchronous runs on regular graphs w_i stays 1 and the two are the same;
+    with Poisson clocks an agent that ticks again before its in-neighbours pushed holds a tiny
+    w_i (measured down to 6e-5 on directed-exponential, K = 16), and the box's step moves z_i
+    by γ/w_i ∇f_i: every γ we tried down to 0.02/L diverged. The price: the agents agree on the
+    minimiser of Σ_i π_i f_i with π the Perron vector of W, which is the true optimum when W is
+    doubly stochastic (directed-exponential with column-stochastic, any symmetric W).
+
+    ``step`` is γ, a number or ``"auto"`` = 1 / (2 max_k L_k); ``batch`` samples per gradient
+    (stochastic gradients, from agent i's own stream) or None for full local gradients. One
+    agent's gradient comes from the problem's batched ``gradients`` (K rows per tick).
     """
 
     step: float | str = "auto"
@@ -393,8 +403,8 @@ class StochasticGradientPush(PushSum):
         return np.asarray(problem.gradients(stack, picks)[i])
 
     def activate(self, i: int) -> list[Send]:
-        """Take the local gradient step at z_i on s_i, then push."""
-        self.s[i] -= self.eta * self._gradient(i, self.s[i] / self.w[i])
+        """Take the local gradient step on z_i (s_i ← s_i − η w_i ∇f_i(z_i)), then push."""
+        self.s[i] -= (self.eta * self.w[i]) * self._gradient(i, self.s[i] / self.w[i])
         return super().activate(i)
 
     def describe(self) -> dict[str, Any]:
