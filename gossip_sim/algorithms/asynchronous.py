@@ -140,7 +140,7 @@ def _check_rate(rate: Any, who: str) -> float:
 
 
 def _longest_trip(graph: nx.Graph, nbits: int) -> float:
-    """The slowest one-way time of an ``nbits`` message over any link (no queueing)."""
+    """Return the slowest one-way time of an ``nbits`` message over any link (no queueing)."""
     trips = [
         float(d.get("latency", 0.0)) + nbits / float(d.get("bandwidth") or np.inf)
         for _, _, d in graph.edges(data=True)
@@ -227,7 +227,7 @@ class PairwiseGossip:
             self.given_up += 1
 
     def reply_timeout(self, lossy: bool) -> float | None:
-        """The requester's timeout in seconds (see the class); None without loss and "auto"."""
+        """Return the requester's timeout in s (see the class); None: no loss and "auto"."""
         if self.timeout != "auto":
             return float(self.timeout)
         if not lossy:

@@ -148,7 +148,7 @@ class _Run:
         return float(self.problem.error(values))
 
     def play(self) -> Generator[simpy.Event, Any, None]:
-        """The one process of the run: play the activations in time order."""
+        """Play the activations in time order (the one process of the run)."""
         rounds, target = self.options["rounds"], self.options["target"]
         if rounds <= 0 or (target is not None and self.initial_error <= target):
             if rounds > 0:
@@ -232,8 +232,11 @@ class _Run:
             self.bits_sent[s.src] += s.nbits
             self.messages += 1
             if s.awaits_reply and self.timeout is not None:
-                timer = self.env.timeout(self.timeout)
-                timer.callbacks.append(lambda _e, s=s: self.algorithm.give_up(s.src, s.exchange))
+                self.env.timeout(self.timeout).callbacks.append(self._expiry(s))
+
+    def _expiry(self, request: Send) -> Callable[[simpy.Event], None]:
+        """Return the timer callback that makes ``request``'s sender give up on its answer."""
+        return lambda _event: self.algorithm.give_up(request.src, request.exchange)
 
     def _arrived(self, message: Message) -> None:
         self.quiet_at = self.env.now

@@ -90,17 +90,17 @@ def _check_connected(graph: nx.Graph) -> None:
 def _directed_matrix(spec: MixingSpec, graph: nx.Graph, build: Callable[[], Any]) -> sp.csr_array:
     """Return W for push-sum's directed graphs: square, finite, w_ji != 0 only if i → j."""
     K = graph.number_of_nodes()
-    if graph.is_directed() and K > 1 and not nx.is_strongly_connected(graph):
-        raise ConfigError("directed graph is not strongly connected; push-sum needs it to be")
     try:
         W = _as_matrix(build())
     except ConfigError as exc:
         if not str(exc).startswith("graph is directed"):  # a rule for undirected graphs
             raise
         raise ConfigError(
-            f"mixing {spec!r} needs an undirected graph; on a directed topology use "
-            "--mixing column-stochastic (or give your own column-stochastic W)"
+            f"graph is directed: mixing {spec!r} needs an undirected graph; on a directed "
+            "topology use --mixing column-stochastic (or give your own column-stochastic W)"
         ) from exc
+    if isinstance(graph, nx.DiGraph) and K > 1 and not nx.is_strongly_connected(graph):
+        raise ConfigError("directed graph is not strongly connected; push-sum needs it to be")
     if W.shape != (K, K):
         raise ConfigError(f"W is {W.shape[0]}x{W.shape[1]} but the graph has {K} agents")
     if not np.all(np.isfinite(W.data)):

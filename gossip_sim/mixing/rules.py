@@ -36,7 +36,9 @@ __all__ = [
     "uniform",
 ]
 
-MIXING_RULES: Registry = Registry("mixing rule")
+#: The rules by name. Fact: ``doubly_stochastic`` -- its W is symmetric and doubly stochastic
+#: (every rule but ``column-stochastic``, push-sum's, whose columns alone sum to 1).
+MIXING_RULES: Registry = Registry("mixing rule", facts={"doubly_stochastic": True})
 
 
 def _with_diagonal(off: sp.csr_array) -> sp.csr_array:
@@ -157,7 +159,7 @@ def lazy(graph: nx.Graph, base: str = "metropolis-hastings") -> sp.csr_array:
     return W
 
 
-@MIXING_RULES.register("column-stochastic")
+@MIXING_RULES.register("column-stochastic", doubly_stochastic=False)
 def column_stochastic(graph: nx.Graph) -> sp.csr_array:
     """Push-sum weights: agent i splits equally among itself and its out-neighbours.
 

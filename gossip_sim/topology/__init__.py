@@ -130,7 +130,7 @@ def build(
     graph, name = _resolve(spec, n_agents, seed)
     components = (
         nx.number_strongly_connected_components(graph)
-        if graph.is_directed()  # every agent must reach every other along the arrows
+        if isinstance(graph, nx.DiGraph)  # every agent must reach every other along the arrows
         else nx.number_connected_components(graph)
     )
     if components > 1:
@@ -264,7 +264,11 @@ def describe(graph: nx.Graph) -> dict[str, object]:
     degrees = [d for _, d in graph.degree]
     if graph.number_of_nodes() <= 1:
         diameter: object = 0
-    elif nx.is_strongly_connected(graph) if graph.is_directed() else nx.is_connected(graph):
+    elif (
+        nx.is_strongly_connected(graph)
+        if isinstance(graph, nx.DiGraph)
+        else nx.is_connected(graph)
+    ):
         diameter = nx.diameter(graph)
     else:
         diameter = "infinite (disconnected)"

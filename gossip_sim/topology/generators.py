@@ -404,7 +404,7 @@ def directed_exponential(n_agents: int) -> nx.DiGraph:
     (True, [1, 2, 4], [4, 6, 7])
     """
     n_agents = _agents("directed-exponential", n_agents, 2)
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[int] = nx.DiGraph()
     graph.add_nodes_from(range(n_agents))
     steps = [1 << j for j in range((n_agents - 1).bit_length())]
     graph.add_edges_from((i, (i + s) % n_agents) for i in range(n_agents) for s in steps)
