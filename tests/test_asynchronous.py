@@ -6,6 +6,7 @@ Algorithm 1, stepping on the estimate z; see StochasticGradientPush) for SGP. Wi
 latency every message arrives before the next activation, so the engine must match them.
 """
 
+import dataclasses
 import math
 
 import networkx as nx
@@ -345,3 +346,37 @@ def test_cli_refuses_push_sum_with_metropolis_hastings_on_a_directed_graph(tmp_p
     assert main([*argv, "--out", str(tmp_path / "x")]) == 2
     assert "use --mixing column-stochastic" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+# ------------------------------------------------------------------ loss
+def test_pairwise_gossip_with_loss_does_not_deadlock_and_gives_up_once_per_loss():
+    config = gs.RunConfig(algorithm="pairwise-gossip", topology="ring", agents=10, dim=3)
+    trace = gs.execute(dataclasses.replace(config, loss=0.2, rounds=40, target=None))
+    summary = trace.summary()
+    assert summary.rounds == 40
+    # every lost request, reply or refusal leaves one requester waiting until its timeout
+    assert summary.faults.messages_lost == summary.algorithm.extra["requests_given_up"] > 0
+    assert summary.faults.live_mean_shift > 1e-6  # a lost reply: j averaged, i did not
+
+
+def test_push_sum_with_loss_loses_mass_and_with_arq_keeps_it():
+    config = gs.RunConfig(
+        algorithm="push-sum",
+        topology="directed-exponential",
+        agents=8,
+        mixing="column-stochastic",
+        dim=3,
+        rounds=30,
+        target=None,
+    )
+    lossy = gs.execute(dataclasses.replace(config, loss=0.2))
+    assert lossy.summary().faults.messages_lost > 0
+    assert lossy.summary().faults.live_mean_shift > 1e-3  # the lost shares are gone
+    assert [f.round for f in lossy.faults] == [r.round for r in lossy.rounds]
+    kept = gs.execute(dataclasses.replace(config, loss=0.2, retransmit="arq:retries=50"))
+    faults = kept.summary().faults
+    assert faults.messages_lost == 0 and faults.retransmissions > 0 and faults.acks > 0
+    assert kept.final.error < 1e-8
+    # retransmitted copies and acknowledgements are counted in the bits
+    first_copies = sum(r.messages for r in kept.rounds) * 4 * 64
+    assert kept.final.cumulative_bits > first_copies

@@ -40,10 +40,11 @@ from gossip_sim._random import stream
 from gossip_sim._typing import Stack
 from gossip_sim.algorithms.asynchronous import AsynchronousAlgorithm, Send
 from gossip_sim.errors import ConfigError, DivergenceError
+from gossip_sim.faults.loss import Tally
 from gossip_sim.network import Message, Network
 from gossip_sim.problems.base import consensus_error
 from gossip_sim.summary import AlgorithmFacts, Ending, Status, divergence
-from gossip_sim.trace import RoundRecord, Trace
+from gossip_sim.trace import FaultRecord, RoundRecord, Trace
 
 __all__ = ["network_options", "run"]
 
@@ -129,12 +130,13 @@ class _Run:
         values = algorithm.values
         self.initial_error = self._error(values)
         self.records = [RoundRecord(0, 0.0, 0, 0, 0, consensus_error(values), self.initial_error)]
+        self.initial_mean = values.mean(axis=0)
+        self.faults = [FaultRecord(0, 0, 0, 0, 0, 0, self.k, consensus_error(values), 0.0)]
         self.sent, self.received = [np.zeros(self.k, np.int64)], [np.zeros(self.k, np.int64)]
         self.finish = [np.zeros(self.k)]
         self.bits_sent = np.zeros(self.k, np.int64)  # since the last record
         self.bits_received = np.zeros(self.k, np.int64)
         self.messages = 0
-        self.lost = 0
         self.last_tick = np.zeros(self.k)
         self.quiet_at = 0.0  # the time of the last delivery
         self.ending = Ending(Status.ROUNDS_EXHAUSTED)
@@ -200,6 +202,8 @@ class _Run:
         error = self._error(values) if error is None else error
         previous = self.records[-1]
         bits = int(self.bits_sent.sum())
+        extra = self.network.take(r) if self.lossy else Tally()
+        bits += extra.retransmitted_bits + extra.ack_bits  # counted honestly, as sent
         now = max(self.env.now, self.quiet_at) if r == self.closing else self.env.now
         record = RoundRecord(
             r,
@@ -211,6 +215,20 @@ class _Run:
             error,
         )
         self.records.append(record)
+        shift = values.mean(axis=0) - self.initial_mean
+        self.faults.append(
+            FaultRecord(
+                r,
+                extra.lost,
+                extra.retransmissions,
+                extra.acks,
+                0,
+                0,
+                self.k,
+                record.consensus_error,
+                float(np.sqrt(shift @ shift)),
+            )
+        )
         self.sent.append(self.bits_sent.copy())
         self.received.append(self.bits_received.copy())
         self.finish.append(self.last_tick.copy())
@@ -224,11 +242,10 @@ class _Run:
 
     def _send(self, sends: list[Send]) -> None:
         for s in sends:
-            message = Message(s.src, s.dst, s.nbits, len(self.records), 0, s)
-            if self.lossy:
-                self.network.send(message, self._arrived, self._lost)  # type: ignore[call-arg]
-            else:
-                self.network.send(message, self._arrived)
+            # a lost message never arrives: its sender's timer (if it waits) frees it
+            self.network.send(
+                Message(s.src, s.dst, s.nbits, len(self.records), payload=s), self._arrived
+            )
             self.bits_sent[s.src] += s.nbits
             self.messages += 1
             if s.awaits_reply and self.timeout is not None:
@@ -241,10 +258,7 @@ class _Run:
     def _arrived(self, message: Message) -> None:
         self.quiet_at = self.env.now
         self.bits_received[message.dst] += message.nbits
-        self._send(self.algorithm.deliver(message.tag))
-
-    def _lost(self, message: Message) -> None:
-        self.lost += 1  # a push-sum share is gone; a requester's timer frees it
+        self._send(self.algorithm.deliver(message.payload))
 
     def execute(self, config: dict[str, Any]) -> Trace:
         """Run to the end, record the closing round once the network is quiet, return the trace."""
@@ -273,6 +287,7 @@ class _Run:
             ending=self.ending,
             algorithm=AlgorithmFacts.of(self.algorithm.describe()),
             final_values=self.algorithm.values.copy(),
+            faults=self.faults,
         )
         if self.ending.status is Status.DIVERGED:
             raise DivergenceError(f"the run {self.ending}; the trace up to then is kept", trace)
