@@ -165,8 +165,12 @@ def _varying(config: RunConfig) -> bool:
 
 def _use_events(config: RunConfig, plan: FaultPlan, entry: Any, *, varying: bool) -> bool:
     """Return whether the run needs the event-driven engine; refuse what cannot run there."""
-    if entry.facts["asynchronous"]:
-        return True  # no rounds to batch: always the events (gossip_sim.events.asynchronous)
+    if entry.facts["asynchronous"]:  # no rounds to batch: gossip_sim.events.asynchronous
+        if config.engine == "fast":
+            raise ConfigError(
+                f"{entry.name} is asynchronous (no rounds to batch); drop --engine fast"
+            )
+        return True
     registry = algorithms.ALGORITHMS
     per_agent = registry.choices_text(registry.names_where(per_agent=True), " and ")
     needs = plan.any or varying

@@ -380,3 +380,11 @@ def test_push_sum_with_loss_loses_mass_and_with_arq_keeps_it():
     # retransmitted copies and acknowledgements are counted in the bits
     first_copies = sum(r.messages for r in kept.rounds) * 4 * 64
     assert kept.final.cumulative_bits > first_copies
+
+
+def test_the_fast_path_is_refused_for_an_asynchronous_algorithm():
+    with pytest.raises(gs.ConfigError, match=r"push-sum is asynchronous \(no rounds to batch\)"):
+        gs.execute(gs.RunConfig(algorithm="push-sum", engine="fast"))
+    assert (
+        gs.execute(gs.RunConfig(algorithm="push-sum", engine="events", rounds=2)).final.round == 2
+    )

@@ -265,9 +265,7 @@ def describe(graph: nx.Graph) -> dict[str, object]:
     if graph.number_of_nodes() <= 1:
         diameter: object = 0
     elif (
-        nx.is_strongly_connected(graph)
-        if isinstance(graph, nx.DiGraph)
-        else nx.is_connected(graph)
+        nx.is_strongly_connected(graph) if isinstance(graph, nx.DiGraph) else nx.is_connected(graph)
     ):
         diameter = nx.diameter(graph)
     else:
