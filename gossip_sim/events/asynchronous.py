@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
@@ -90,7 +91,9 @@ class _Clocks:
         self.played = 0
         self.rngs = [stream(seed, "clock", i) for i in range(k)]
         self.scale = 1.0 / rate
-        self.next = [float(rng.exponential(self.scale)) for rng in self.rngs]
+        #: (time of the next tick, agent), a heap: ties go to the lowest agent
+        self.next = [(float(rng.exponential(self.scale)), i) for i, rng in enumerate(self.rngs)]
+        heapq.heapify(self.next)
 
     @property
     def exhausted(self) -> bool:
@@ -105,9 +108,8 @@ class _Clocks:
             when, agent = self.schedule[self.played]
             self.played += 1
             return float(when), int(agent)
-        i = min(range(len(self.next)), key=self.next.__getitem__)  # ties: lowest agent
-        when = self.next[i]
-        self.next[i] = when + float(self.rngs[i].exponential(self.scale))
+        when, i = self.next[0]
+        heapq.heapreplace(self.next, (when + float(self.rngs[i].exponential(self.scale)), i))
         return when, i
 
 
