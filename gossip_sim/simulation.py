@@ -170,6 +170,11 @@ def _use_events(config: RunConfig, plan: FaultPlan, entry: Any, *, varying: bool
             raise ConfigError(
                 f"{entry.name} is asynchronous (no rounds to batch); drop --engine fast"
             )
+        if varying:
+            raise ConfigError(
+                f"{entry.name} is asynchronous: it has no rounds for topology "
+                f"{config.topology!r} to change on; give a static topology"
+            )
         return True
     registry = algorithms.ALGORITHMS
     per_agent = registry.choices_text(registry.names_where(per_agent=True), " and ")

@@ -324,7 +324,7 @@ def test_other_bad_parameters_are_refused():
 
 
 def test_faults_that_need_rounds_are_refused():
-    with pytest.raises(gs.ConfigError, match=r"play message loss only; deadline need rounds"):
+    with pytest.raises(gs.ConfigError, match=r"play message loss only, not deadline: those need"):
         asynchronous.network_options(FaultPlan.create(deadline=0.5), 0)
     assert asynchronous.network_options(FaultPlan.create(loss=0.1), 3)["seed"] == 3
 
@@ -388,3 +388,9 @@ def test_the_fast_path_is_refused_for_an_asynchronous_algorithm():
     assert (
         gs.execute(gs.RunConfig(algorithm="push-sum", engine="events", rounds=2)).final.round == 2
     )
+
+
+def test_a_time_varying_topology_is_refused():
+    config = gs.RunConfig(algorithm="push-sum", topology="one-peer-exponential", agents=8)
+    with pytest.raises(gs.ConfigError, match=r"push-sum is asynchronous: it has no rounds for"):
+        gs.execute(config)

@@ -64,7 +64,7 @@ def network_options(plan: Any, seed: int) -> dict[str, Any]:
     >>> network_options(FaultPlan.create(deadline=0.5), 0)
     Traceback (most recent call last):
     ...
-    gossip_sim.errors.ConfigError: asynchronous algorithms play message loss only; deadline ...
+    gossip_sim.errors.ConfigError: asynchronous algorithms play message loss only, not deadline: ...
     """
     unplayed = [
         name
@@ -73,8 +73,8 @@ def network_options(plan: Any, seed: int) -> dict[str, Any]:
     ]
     if unplayed:
         raise ConfigError(
-            f"asynchronous algorithms play message loss only; {', '.join(unplayed)} need "
-            "rounds (use a round-based algorithm, e.g. exact-gossip or choco-gossip)"
+            f"asynchronous algorithms play message loss only, not {', '.join(unplayed)}: "
+            "those need rounds (use a round-based algorithm, e.g. exact-gossip or choco-gossip)"
         )
     if plan.loss is None and plan.retransmit is None:
         return {}
