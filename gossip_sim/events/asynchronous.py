@@ -140,7 +140,7 @@ class _Run:
         self.bits_received = np.zeros(self.k, np.int64)
         self.messages = 0
         self.last_tick = np.zeros(self.k)
-        self.quiet_at = 0.0  # the time of the last delivery
+        self.quiet_at = 0.0  # the time of the last activation or delivery
         self.ending = Ending(Status.ROUNDS_EXHAUSTED)
         self.closing: int | None = None  # the round recorded once the network is quiet
         if on_round := options["on_round"]:
@@ -163,7 +163,7 @@ class _Run:
             when, i = tick
             if when > self.env.now:
                 yield self.env.timeout(when - self.env.now)
-            self.last_tick[i] = self.env.now
+            self.last_tick[i] = self.quiet_at = self.env.now
             self._send(self.algorithm.activate(i))
             activations += 1
             if activations % self.k == 0 and self._checkpoint(activations // self.k):
@@ -206,7 +206,8 @@ class _Run:
         bits = int(self.bits_sent.sum())
         extra = self.network.take(r) if self.lossy else Tally()
         bits += extra.retransmitted_bits + extra.ack_bits  # counted honestly, as sent
-        now = max(self.env.now, self.quiet_at) if r == self.closing else self.env.now
+        # the closing round: when the last message arrived (timers may fire later, idle)
+        now = self.quiet_at if r == self.closing else self.env.now
         record = RoundRecord(
             r,
             float(now),
@@ -274,17 +275,7 @@ class _Run:
             agent_bits_sent=np.vstack(self.sent),
             agent_bits_received=np.vstack(self.received),
             agent_finish=np.vstack(self.finish),
-            links=[
-                (a, b, int(n), int(bits), float(busy))
-                for (a, b), j in sorted(self.network.link_index.items())
-                for n, bits, busy in [
-                    (
-                        self.network.link_messages[j],
-                        self.network.link_bits[j],
-                        self.network.link_busy[j],
-                    )
-                ]
-            ],
+            links=self._links(),
             messages=self.network.records,
             ending=self.ending,
             algorithm=AlgorithmFacts.of(self.algorithm.describe()),
@@ -294,6 +285,14 @@ class _Run:
         if self.ending.status is Status.DIVERGED:
             raise DivergenceError(f"the run {self.ending}; the trace up to then is kept", trace)
         return trace
+
+    def _links(self) -> list[tuple[int, int, int, int, float]]:
+        """Return each link direction's (src, dst, messages, bits, busy time) for links.csv."""
+        net = self.network
+        return [
+            (a, b, int(net.link_messages[j]), int(net.link_bits[j]), float(net.link_busy[j]))
+            for (a, b), j in sorted(net.link_index.items())
+        ]
 
 
 def run(
