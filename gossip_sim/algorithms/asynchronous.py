@@ -360,9 +360,10 @@ class StochasticGradientPush(PushSum):
     scaled by the weight, s_i ← s_i − γ w_i ∇f_i(z_i) (z_i moves by exactly −γ ∇f_i(z_i)).
     In the paper's synchronous runs on regular graphs w_i stays 1 and the two are the same;
     with Poisson clocks an agent that ticks again before its in-neighbours pushed holds a tiny
-    w_i (measured down to 6e-5 on directed-exponential, K = 16), and the box's step moves z_i
-    by γ/w_i ∇f_i: every γ we tried down to 0.02/L diverged. The price: the agents agree on the
-    minimiser of Σ_i π_i f_i with π the Perron vector of W, which is the true optimum when W is
+    w_i (down to 7e-4 on directed-exponential, K = 16), and the box's step moves z_i by
+    γ/w_i ∇f_i: it diverged in 9 of 10 runs at γ >= 0.05/L and 1 of 5 even at 0.01/L, where
+    the z-step converged in all (docs/background/asynchronous.md). The price: the agents agree
+    on the minimiser of Σ_i π_i f_i with π the Perron vector of W, which is the true optimum when W is
     doubly stochastic (directed-exponential with column-stochastic, any symmetric W).
 
     ``step`` is γ, a number or ``"auto"`` = 1 / (2 max_k L_k); ``batch`` samples per gradient
