@@ -363,8 +363,8 @@ class StochasticGradientPush(PushSum):
     w_i (down to 7e-4 on directed-exponential, K = 16), and the box's step moves z_i by
     γ/w_i ∇f_i: it diverged in 9 of 10 runs at γ >= 0.05/L and 1 of 5 even at 0.01/L, where
     the z-step converged in all (docs/background/asynchronous.md). The price: the agents agree
-    on the minimiser of Σ_i π_i f_i with π the Perron vector of W, which is the true optimum when W is
-    doubly stochastic (directed-exponential with column-stochastic, any symmetric W).
+    on the minimiser of Σ_i π_i f_i with π the Perron vector of W, which is the true optimum
+    when W is doubly stochastic (directed-exponential with column-stochastic, any symmetric W).
 
     ``step`` is γ, a number or ``"auto"`` = 1 / (2 max_k L_k); ``batch`` samples per gradient
     (stochastic gradients, from agent i's own stream) or None for full local gradients. One
