@@ -38,6 +38,7 @@ PURPOSES: dict[str, int] = {
     "links": 10,  # random link failures, one stream per link
     "matching": 11,  # a random-matching topology's matching, one stream per round
     "stragglers": 12,  # compute times, one stream per agent
+    "clock": 13,  # the agents' Poisson clocks of asynchronous algorithms
 }
 
 

@@ -128,7 +128,11 @@ def build(
     if isinstance(n_agents, np.integer):
         n_agents = int(n_agents)
     graph, name = _resolve(spec, n_agents, seed)
-    components = nx.number_connected_components(graph)
+    components = (
+        nx.number_strongly_connected_components(graph)
+        if isinstance(graph, nx.DiGraph)  # every agent must reach every other along the arrows
+        else nx.number_connected_components(graph)
+    )
     if components > 1:
         raise ConfigError(
             f"topology {name!r} is disconnected ({components} components); gossip needs a "
@@ -260,7 +264,9 @@ def describe(graph: nx.Graph) -> dict[str, object]:
     degrees = [d for _, d in graph.degree]
     if graph.number_of_nodes() <= 1:
         diameter: object = 0
-    elif nx.is_connected(graph):
+    elif (
+        nx.is_strongly_connected(graph) if isinstance(graph, nx.DiGraph) else nx.is_connected(graph)
+    ):
         diameter = nx.diameter(graph)
     else:
         diameter = "infinite (disconnected)"

@@ -390,6 +390,27 @@ def exponential(n_agents: int) -> nx.Graph:
     return graph
 
 
+@TOPOLOGIES.register("directed-exponential", layout="circle", links=_log_links)
+def directed_exponential(n_agents: int) -> nx.DiGraph:
+    """Directed exponential graph (Assran et al. 2019): i → i + 2^k (mod K), 2^k <= K - 1; K >= 2.
+
+    A :class:`networkx.DiGraph` (every agent has log2 K out- and in-neighbours), for push-sum
+    and SGP; the network carries each link both ways (replies and acknowledgements).
+
+    Examples
+    --------
+    >>> g = gs.topology.TOPOLOGIES.get("directed-exponential")(8)
+    >>> g.is_directed(), sorted(g.successors(0)), sorted(g.predecessors(0))
+    (True, [1, 2, 4], [4, 6, 7])
+    """
+    n_agents = _agents("directed-exponential", n_agents, 2)
+    graph: nx.DiGraph[int] = nx.DiGraph()
+    graph.add_nodes_from(range(n_agents))
+    steps = [1 << j for j in range((n_agents - 1).bit_length())]
+    graph.add_edges_from((i, (i + s) % n_agents) for i in range(n_agents) for s in steps)
+    return graph
+
+
 @TOPOLOGIES.register("file", sized_by_file=True)
 def file(n_agents: int | None = None, path: str | None = None) -> nx.Graph:
     """Your own graph file (GraphML, GML, edge list or node-link JSON); K = its node count.
