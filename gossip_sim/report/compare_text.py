@@ -128,10 +128,13 @@ def reading(rows: Sequence[TopologyRow], comparison: Comparison) -> str:
                 continue
             sentences += _winners(done, size, target, links, several, at)
             sentences += _ordering(done, several)
+    told: list[TopologyRow] = []  # the lossy rows the loss sentences already describe
     if lossy:
-        sentences += _loss_effects(rows, target, several)
+        sentences += _loss_effects(rows, target, several, told)
     sentences += [
-        _missed(r, target, several, lossy) for r in rows if r.reached < r.seeds and not r.failure
+        _missed(r, target, several, lossy)
+        for r in rows
+        if r.reached < r.seeds and not r.failure and not any(r is t for t in told)
     ]
     sentences += [
         f"{_name(r, several)}{f' at loss {r.loss:g}' if lossy else ''} "
@@ -142,20 +145,24 @@ def reading(rows: Sequence[TopologyRow], comparison: Comparison) -> str:
     return " ".join(sentences) or "No run reached the target."
 
 
-def _loss_effects(rows: Sequence[TopologyRow], target: float, several: bool) -> list[str]:
+def _loss_effects(
+    rows: Sequence[TopologyRow], target: float, several: bool, told: list[TopologyRow] | None = None
+) -> list[str]:
     """Say, per topology, what message loss cost against its least lossy row.
+
+    The rows described are appended to ``told`` (the reading does not describe them twice).
 
     Examples
     --------
     >>> from types import SimpleNamespace as Row
     >>> rows = [
     ...     Row(topology="ring", compressor="q", agents=8, loss=p, seeds=1, reached=1,
-    ...         bits=Stat(b, 0.0, 1), messages_lost=m, final_error=1e-7)
-    ...     for p, b, m in ((0.0, 1000.0, 0.0), (0.1, 1500.0, 40.0))
+    ...         bits=Stat(b, 0.0, 1), time=Stat(t, 0.0, 1), messages_lost=m, final_error=1e-7)
+    ...     for p, b, t, m in ((0.0, 1000.0, 1.0, 0.0), (0.1, 1500.0, 2.0, 40.0))
     ... ]
     >>> print(*_loss_effects(rows, 1e-6, False))  # doctest: +NORMALIZE_WHITESPACE
     Message loss: ring (8 agents) needed 1.5x the bits to reach 1e-06 at loss 0.1
-    (40 messages lost).
+    (2x the time, 40 messages lost).
     """
     sentences = []
     for key in dict.fromkeys((r.topology, r.compressor, r.agents) for r in rows):
@@ -165,17 +172,25 @@ def _loss_effects(rows: Sequence[TopologyRow], target: float, several: bool) -> 
             continue
         base, parts = mine[0], []
         for row in mine[1:]:
-            lost = f" ({_count_text(row.messages_lost)} messages lost)" if row.messages_lost else ""
-            if row.reached == row.seeds and row.bits and base.reached == base.seeds and base.bits:
+            lost = f", {row.messages_lost:,.0f} messages lost" if row.messages_lost else ""
+            lost += " on average" if lost and row.seeds > 1 else ""
+            done = [r for r in (row, base) if r.reached == r.seeds and r.bits and r.time]
+            if len(done) == 2:
+                bits, time = _bits(row) / _bits(base), _time(row) / _time(base)
                 parts.append(
-                    f"needed {row.bits.mean / base.bits.mean:.2g}x the bits to reach {target:g} "
-                    f"at loss {row.loss:g}{lost}"
+                    f"needed {bits:.2g}x the bits to reach {target:g} at loss {row.loss:g} "
+                    f"({time:.2g}x the time{lost})"
                 )
             elif row.reached < row.seeds and row.final_error:
+                seeds = "" if row.reached == 0 else f" in {row.seeds - row.reached} seeds"
                 parts.append(
-                    f"did not reach {target:g} at loss {row.loss:g}, ending at error "
-                    f"{row.final_error:.2g}{lost}"
+                    f"did not reach {target:g} at loss {row.loss:g} within {row.budget:,} rounds"
+                    f"{seeds}, ending at error {row.final_error:.2g}{lost}"
                 )
+            else:
+                continue
+            if told is not None:
+                told.append(row)
         if parts:
             who = f"{_name(base, several)} ({base.agents} agents)"
             sentences.append(f"Message loss: {who} " + "; ".join(parts) + ".")
