@@ -145,6 +145,8 @@ def test_demo_command_lists_and_runs(tmp_path, capsys):
         (["demo", "bits", "--topology", "ring"], r"demo 'bits' has no parameter 'topology'"),
         (["demo", "consensus", "--frames", "1"], rf"frames = 1 is not valid; .* 2 to {MAX_FRAMES}"),
         (["demo", "spectral-gap", "--agents", "10"], r"torus needs K = rows x cols"),
+        (["demo", "loss:losses=0/1.5"], r"loss = 1.5 is not a probability; give a number in"),
+        (["demo", "loss:losses=0/x"], r"losses = '0/x' is not valid; give probabilities as"),
     ],
 )
 def test_bad_demo_input_is_one_line(tmp_path, capsys, argv, message):
@@ -187,3 +189,11 @@ def test_loss_demo_refuses_a_loss_that_is_not_a_probability():
         run("loss", ".", losses=(0, 1.5))
     with pytest.raises(ConfigError, match=r"give distinct probabilities"):
         run("loss", ".", losses=(0.1, 0.1))
+
+
+def test_loss_demo_takes_its_losses_from_the_command_line(tmp_path, capsys):
+    argv = ["demo", "loss:losses=0/0.2,rounds=8,dim=2", "--agents", "5", "--frames", "2"]
+    assert main([*argv, "--dpi", "30", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"messages lost\s+p = 0: 0, p = 0.2: [1-9]", printed)
+    assert (tmp_path / "loss.gif").is_file() and (tmp_path / "loss.html").is_file()

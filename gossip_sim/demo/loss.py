@@ -41,7 +41,7 @@ from gossip_sim.errors import ConfigError
 from gossip_sim.faults.loss import probability
 from gossip_sim.topology import sized_by_file
 
-__all__ = ["loss_demo", "lost_messages"]
+__all__ = ["loss_demo", "loss_values", "lost_messages"]
 
 _LOST = "#c0392b"
 _ALONG = 0.65  # where on its link a lost message's ✕ sits: most of the way to its receiver
@@ -67,12 +67,36 @@ def lost_messages(rec: Recording) -> list[list[tuple[int, int]]]:
     return [[]] + [[link for link in links if link not in got] for got in delivered[1:]]
 
 
-def _check(losses: Sequence[float]) -> list[float]:
-    values = [probability(p, "loss") for p in losses]
+def loss_values(losses: Sequence[float] | float | str) -> list[float]:
+    """Return the demo's loss probabilities: a sequence, one number, or ``"0/0.1/0.3"``.
+
+    The slash list is how the command line gives several (``gossip-sim demo
+    loss:losses=0/0.05/0.2``); each must be a probability, and each given once.
+
+    Examples
+    --------
+    >>> loss_values("0/0.05/0.2"), loss_values(0.1)
+    ([0.0, 0.05, 0.2], [0.1])
+    >>> loss_values((0, 1.5))
+    Traceback (most recent call last):
+    ...
+    gossip_sim.errors.ConfigError: loss = 1.5 is not a probability; give a number in [0, 1]
+    """
+    if isinstance(losses, str):
+        try:
+            given: list[Any] = [float(p) for p in losses.split("/") if p.strip()]
+        except ValueError:
+            raise ConfigError(
+                f"losses = {losses!r} is not valid; give probabilities as 0/0.1/0.3"
+            ) from None
+    elif isinstance(losses, (int, float)):
+        given = [losses]
+    else:
+        given = list(losses)
+    values = [probability(p, "loss") for p in given]
     if not values or len(set(values)) < len(values):
         raise ConfigError(
-            f"losses = {tuple(losses)!r} is not valid; give distinct probabilities, "
-            "e.g. (0, 0.1, 0.3)"
+            f"losses = {losses!r} is not valid; give distinct probabilities, e.g. 0/0.1/0.3"
         )
     return values
 
@@ -86,7 +110,7 @@ def _crosses(rec: Recording, links: list[tuple[int, int]]) -> Any:
 
 
 def loss_demo(
-    losses: Sequence[float] = (0.0, 0.1, 0.3),
+    losses: Sequence[float] | float | str = (0.0, 0.1, 0.3),
     topology: str = "ring",
     agents: int | None = None,
     compressor: str = "qsgd:s=16,scaled=true",
@@ -99,13 +123,14 @@ def loss_demo(
 ) -> Animation:
     """CHOCO-GOSSIP at loss p = 0, 0.1, 0.3: who holds what, lost messages ✕, error vs round.
 
-    ``agents`` defaults to 12 (a catalogue network or graph file: its own size);
-    ``retransmit`` (e.g. ``arq``) shows what retransmission buys back.
+    ``losses``: see :func:`loss_values`; ``agents`` defaults to 12 (a catalogue network or
+    graph file: its own size); ``retransmit`` (e.g. ``arq``) shows what retransmission buys
+    back.
     """
     import matplotlib.pyplot as plt
     from matplotlib.colors import Normalize
 
-    chances = _check(losses)
+    chances = loss_values(losses)
     if agents is None and not sized_by_file(topology):
         agents = 12
     base = RunConfig(
