@@ -103,8 +103,14 @@ def test_compare_csv_columns_are_numbers_for_pandas(k16):
         "bits_to_target_mean",
         "time_to_target_s_mean",
         "final_error",
+        "loss",
+        "messages_lost",
+        "stale_uses",
+        "agents_alive",
     ):
         assert pandas.api.types.is_float_dtype(table[column]), column
+    assert table.loss.tolist() == [0.0] * 3 and table.messages_lost.tolist() == [0.0] * 3
+    assert table.agents_alive.tolist() == [16.0] * 3  # nothing can go wrong: the fast path
     for column in ("agents", "edges", "max_degree", "seeds", "reached", "round_budget"):
         assert pandas.api.types.is_integer_dtype(table[column]), column
     ring = table.set_index("topology").loc["ring"]
