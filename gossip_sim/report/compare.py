@@ -285,7 +285,7 @@ def _how(c: Comparison, runs: list[PlannedRun], ran: int, reused: int) -> str:
     settings = ", ".join(f"{k}={format_value(v)}" for k, v in sorted(c.settings.items()))
     losses = f" Losses: {', '.join(f'{p:g}' for p in c.losses)}." if c.losses else ""
     return (
-        f"{len(runs)} runs{_axes(c)} ({len(c.seeds)} seed(s) each; {ran} run now, {reused} "
+        f"{len(runs)} runs ({_axes(c)}{len(c.seeds)} seed(s) each; {ran} run now, {reused} "
         f"kept from an earlier run of this comparison). Shared settings: {settings}.{losses} "
         "Every run's settings are in `sweep.json`, its per-round figures in `rounds.csv` and "
         "its final figures in `runs.csv`; this table is `compare.csv`."
@@ -293,12 +293,18 @@ def _how(c: Comparison, runs: list[PlannedRun], ran: int, reused: int) -> str:
 
 
 def _axes(c: Comparison) -> str:
-    """Say what the comparison crossed, e.g. " (2 topologies x 3 losses)"."""
+    """Say what the comparison crossed, e.g. "2 topologies x 3 losses, " (empty: topologies only).
+
+    Examples
+    --------
+    >>> _axes(Comparison(("ring", "torus"), losses=(0, 0.1, 0.3))), _axes(Comparison(("ring",)))
+    ('2 topologies x 3 losses, ', '')
+    """
     sizes = len(c.agents) if len(c.agents) > 1 else 0
     counts = [(len(c.topologies), "topologies"), (sizes, "sizes")]
     counts += [(len(c.compressors), "compressors"), (len(c.losses), "losses")]
     shown = [f"{n} {what}" for n, what in counts if n > 1 or (what == "topologies" and n)]
-    return f" ({' x '.join(shown)})" if len(shown) > 1 else ""
+    return f"{' x '.join(shown)}, " if len(shown) > 1 else ""
 
 
 def _write_table(rows: list[TopologyRow], directory: Path) -> Path:

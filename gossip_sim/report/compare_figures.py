@@ -335,8 +335,10 @@ def draw_figures(
             _tradeoff_figure(rows, c, directory / "tradeoff.png"),
             "The trade-off: bits against simulated time to the target, one point per topology"
             + (" and compressor" if len(c.compressors) > 1 else "")
+            + (" and loss" if c.losses else "")
             + " (bars: standard deviation over seeds); the line joins the Pareto front: the "
-            "points that no other point of the same size beats on both. Topologies that missed "
+            f"points that no other point of the same size{' and loss' if c.losses else ''} "
+            "beats on both. Topologies that missed "
             "the target are not drawn.",
         ),
     ]
@@ -354,7 +356,11 @@ def draw_figures(
                 _loss_figure(rows, results, c, directory / "error-vs-bits-by-loss.png"),
                 "What message loss costs: error against bits sent, one panel per topology, one "
                 f"curve per loss probability ({seeds}; "
-                + ("lost messages are not sent again" if resend == "off" else f"with {resend}")
+                + (
+                    "lost messages are not sent again"
+                    if resend == "off"
+                    else f"lost transmissions sent again: {resend}"
+                )
                 + "; the legend gives the messages lost, mean over seeds); dotted: the target "
                 f"{target:g}.",
             )
