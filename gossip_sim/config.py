@@ -493,23 +493,17 @@ def _sized_by_file(spec: str) -> bool:
 
 
 def _graph_path(spec: str) -> str | None:
-    """Return the file a topology spec names (a path, or ``file:path=...``), else None."""
-    from gossip_sim._registry import parse_spec
-    from gossip_sim.topology import GRAPH_FILE_EXTENSIONS
+    """Return the file a topology spec reads (a path, ``file:path=``, ``sequence:path=``)."""
+    from gossip_sim.topology import spec_path
 
-    text = spec.strip()
-    if text.lower().startswith("file:"):
-        return parse_spec(text)[1].get("path")
-    if "/" in text or "\\" in text or Path(text).suffix.lower() in GRAPH_FILE_EXTENSIONS:
-        return text
-    return None
+    return spec_path(spec)
 
 
 def _absolute_topology(spec: str) -> str:
     path = _graph_path(spec)
     if path is None or os.path.isabs(str(path)):
         return spec
-    if spec.strip().lower().startswith("file:"):
+    if path != spec.strip():  # the spec's path= parameter (file:path=..., sequence:path=...)
         from gossip_sim._registry import format_spec, parse_spec
 
         name, params = parse_spec(spec)

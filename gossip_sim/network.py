@@ -12,6 +12,10 @@ Every message is its own chain of SimPy events on the sender's side, the link an
    ``(nbits + header_bits) / nic_ingress`` seconds (store-and-forward);
 5. the ``on_arrival`` callback runs at the arrival time.
 
+A message may also be lost (a loss model, a link that is down) and, with ARQ, acknowledged and
+retransmitted; :class:`Network` says exactly how, and ``docs/background/loss-model.md`` shows
+what it costs. Without loss or ARQ nothing is drawn and the times are those above.
+
 The time a user sees is SimPy's clock: every message arrives by a
 :class:`simpy.events.Timeout` on the run's :class:`simpy.Environment`, and an ingress queue is
 played out by timeouts too. A sender-side FIFO knows each job's duration when the job joins,
@@ -48,9 +52,10 @@ import simpy
 
 from gossip_sim._typing import SimTime
 from gossip_sim.errors import ConfigError
+from gossip_sim.faults.loss import Arq, Bernoulli, GilbertElliott, LinkLoss, Tally
 from gossip_sim.trace import MessageRecord
 
-__all__ = ["FifoServer", "Message", "MessageRecord", "Network"]
+__all__ = ["FifoServer", "Message", "MessageRecord", "Network", "Tally"]
 
 
 @dataclass(slots=True)
@@ -58,7 +63,8 @@ class Message:
     """One point-to-point message: ``nbits`` payload bits from ``src`` to ``dst``.
 
     ``round`` and ``phase`` say which communication step of the algorithm it belongs to;
-    ``tag`` is free for the caller (the engine does not need it).
+    ``tag`` is free for the caller (the engine does not need it); ``payload`` is carried
+    untouched to ``on_arrival`` (the event engine puts the decoded vector there).
     """
 
     src: int
@@ -67,6 +73,7 @@ class Message:
     round: int = 0
     phase: int = 0
     tag: Any = None
+    payload: Any = None
 
 
 class FifoServer:
@@ -133,7 +140,10 @@ class FifoServer:
 
 
 _OnArrival = Callable[[Message], None]
+_OnLost = Callable[[Message], None] | None
+_LinkUp = Callable[[int, int], bool]
 _Times = tuple[SimTime, SimTime, SimTime]  # sent, serialisation started, departed
+_TRANSMISSIONS, _PAYLOAD, _RETRANSMISSIONS, _RETRANSMITTED, _LOST, _ACKS, _ACK_BITS = range(7)
 
 
 def _rate(value: Any, what: str) -> float | None:
@@ -145,8 +155,60 @@ def _rate(value: Any, what: str) -> float | None:
     return rate
 
 
+class _Exchange:
+    """One message under ARQ: its copies so far and what the two ends know."""
+
+    __slots__ = (
+        "acked",
+        "attempts",
+        "delivered",
+        "gave_up",
+        "in_flight",
+        "message",
+        "on_arrival",
+        "on_lost",
+        "sent",
+    )
+
+    def __init__(self, message: Message, on_arrival: _OnArrival, on_lost: _OnLost) -> None:
+        self.message = message
+        self.on_arrival = on_arrival
+        self.on_lost = on_lost
+        self.sent: SimTime = 0.0
+        self.attempts = 0  # copies sent
+        self.in_flight = 0  # copies neither dropped nor received yet
+        self.acked = self.delivered = self.gave_up = False
+
+
 class Network:
-    """The links and NICs of ``graph`` on the SimPy environment ``env``.
+    """The links and NICs of ``graph`` on the SimPy environment ``env``, with optional loss.
+
+    Without ``loss``, ``retransmit`` and ``link_up`` every message arrives, as described in
+    the module docstring, and no random number is drawn.
+
+    **Loss without ARQ.** A transmission takes its time on the link as usual and its bits
+    count as sent; whether it is lost is drawn when it is sent
+    (:class:`~gossip_sim.faults.loss.LinkLoss`: one stream per link direction). A link that
+    ``link_up(src, dst)`` says is down at send time loses the message the same way (no draw).
+    A lost message never reaches ``on_arrival``; ``on_lost(message)`` runs when it would have
+    reached the receiver (departure + latency), the moment a receiver with sequence numbers
+    can know.
+
+    **With ARQ** (:class:`~gossip_sim.faults.loss.Arq`). The receiver acknowledges every copy
+    it receives with ``ack_bits`` (+ ``header_bits`` on the wire) on the reverse direction,
+    through the same queues, loss draws and latency. The sender's timer starts when a copy
+    starts serialisation and runs ``timeout`` seconds (``"auto"``: 2 x (latency there and
+    back + the copy's and the acknowledgement's serialisation)); if no acknowledgement has
+    come by then it sends a new copy, at most ``retries`` times. ``on_arrival`` runs once per
+    message, for the first copy received. When the last copy times out unacknowledged and
+    no copy was received, ``on_lost`` runs then (if a copy is still on its way it runs when
+    that copy is dropped, and not at all if it arrives). A message received whose
+    acknowledgements were all lost is not lost: the sender just stops.
+
+    **Counts.** :meth:`tally`, :meth:`take` and :meth:`totals` return a
+    :class:`~gossip_sim.faults.loss.Tally` by the message's ``round``; :attr:`link_bits` and
+    :attr:`link_messages` count every payload copy (retransmissions included), not the
+    acknowledgements, whose serialisation does count in :attr:`link_busy`.
 
     Parameters
     ----------
@@ -159,7 +221,33 @@ class Network:
         Bits added to every message on the wire (e.g. 320 for IPv4 + TCP + Ethernet headers);
         they take time but are not payload bits. Default 0.
     record_messages : bool, optional
-        Keep a :class:`MessageRecord` of every message in :attr:`records`.
+        Keep a :class:`MessageRecord` of every delivered message in :attr:`records`, and of
+        every lost one in :attr:`lost_records` (``t_arrived``: when it was given up).
+    loss : Bernoulli or GilbertElliott, optional
+        The loss model of every link direction; None (default): no loss.
+    retransmit : Arq, optional
+        Acknowledge and retransmit; None (default): a lost message is lost for good.
+    seed : int, optional
+        Seed of the loss draws (purpose ``"loss"``, one stream per link direction).
+    link_up : callable, optional
+        ``link_up(src, dst)`` says whether the link direction is up now; None: always up.
+
+    Examples
+    --------
+    >>> import networkx as nx, simpy
+    >>> from gossip_sim.faults.loss import Arq, Bernoulli
+    >>> g = nx.path_graph(2)
+    >>> nx.set_edge_attributes(g, 0.01, "latency"); nx.set_edge_attributes(g, 1e6, "bandwidth")
+    >>> env = simpy.Environment()
+    >>> net = Network(env, g, loss=Bernoulli(0.3), retransmit=Arq(retries=20), seed=1)
+    >>> got = []
+    >>> for t in range(100):
+    ...     net.send(Message(0, 1, nbits=1000, round=t), lambda m: got.append(m.round))
+    >>> env.run()
+    >>> sorted(got) == list(range(100)), net.totals().lost
+    (True, 0)
+    >>> 0.6 < net.totals().retransmissions / 100 < 1.5  # about q/(1-q) = 1.04, q = 1-(1-p)^2
+    True
     """
 
     def __init__(
@@ -169,12 +257,27 @@ class Network:
         *,
         header_bits: int = 0,
         record_messages: bool = False,
+        loss: Bernoulli | GilbertElliott | None = None,
+        retransmit: Arq | None = None,
+        seed: int | np.random.SeedSequence = 0,
+        link_up: _LinkUp | None = None,
     ) -> None:
         if header_bits < 0:
             raise ConfigError(f"header_bits = {header_bits} is not valid; give 0 or more bits")
+        if retransmit is not None and not isinstance(retransmit, Arq):
+            raise ConfigError(f"retransmit = {retransmit!r} is not valid; give an Arq or None")
+        if link_up is not None and not callable(link_up):
+            raise ConfigError(f"link_up = {link_up!r} is not valid; give a function or None")
         self.env = env
         self.header_bits = int(header_bits)
         self.records: list[MessageRecord] | None = [] if record_messages else None
+        self.lost_records: list[MessageRecord] | None = [] if record_messages else None
+        self.loss = None if loss is None else LinkLoss(loss, seed)
+        self.retransmit = retransmit
+        self.link_up = link_up
+        self._faulty = loss is not None or retransmit is not None or link_up is not None
+        self._by_round: dict[int, list[int]] = {}
+        self._taken = Tally()
         n = graph.number_of_nodes()
         self.link_index: dict[tuple[int, int], int] = {}
         latency: list[float] = []
@@ -205,21 +308,25 @@ class Network:
         except KeyError:
             raise ConfigError(f"no link from agent {src} to agent {dst} in the topology") from None
 
-    def send(self, message: Message, on_arrival: _OnArrival) -> None:
-        """Start sending ``message`` now; ``on_arrival(message)`` runs when it has arrived."""
+    def send(self, message: Message, on_arrival: _OnArrival, on_lost: _OnLost = None) -> None:
+        """Start sending ``message`` now; ``on_arrival(message)`` runs when it has arrived.
+
+        ``on_lost(message)`` runs instead when it is lost for good (see the class docstring
+        for when); each message ends in exactly one of the two.
+        """
         link = self.link_id(message.src, message.dst)
-        wire_bits = message.nbits + self.header_bits
+        if self._faulty:
+            self._send_faulty(message, link, on_arrival, on_lost)
+            return
+        counts = self._by_round.get(message.round)
+        if counts is None:
+            counts = self._by_round[message.round] = [0] * len(Tally._fields)
+        counts[_TRANSMISSIONS] += 1
+        counts[_PAYLOAD] += message.nbits
         self.link_bits[link] += message.nbits
         self.link_messages[link] += 1
-        nic_rate = self.nic_egress[message.src]
-        rate = self.bandwidth[link] if nic_rate is None else min(nic_rate, self.bandwidth[link])
-        server = self.links[link] if nic_rate is None else self.egress[message.src]
-        sent = self.env.now
-        duration = wire_bits / rate
-        self.link_busy[link] += duration
-        started, departed = server.reserve(duration)  # type: ignore[union-attr]
-        arrival = self.env.timeout(departed + self.latency[link] - sent)
-        times = (sent, started, departed)
+        times = self._book(link, message.src, message.nbits + self.header_bits)
+        arrival = self.env.timeout(times[2] + self.latency[link] - times[0])
         arrival.callbacks.append(lambda _ev: self._arrive(message, on_arrival, times))
 
     def _arrive(self, message: Message, on_arrival: _OnArrival, times: _Times) -> None:
@@ -231,6 +338,99 @@ class Network:
         duration = (message.nbits + self.header_bits) / rate
         ingress.submit(duration, lambda _s: self._deliver(message, on_arrival, times))
 
+    def _send_faulty(
+        self, message: Message, link: int, on_arrival: _OnArrival, on_lost: _OnLost
+    ) -> None:
+        if self.retransmit is not None:
+            self._attempt(_Exchange(message, on_arrival, on_lost), link)
+            return
+        times = self._copy(message, link, retransmission=False)
+        if self._dropped(link, message.src, message.dst):
+            self._after_flight(link, times, lambda: self._give_up(message, on_lost, times))
+        else:
+            self._after_flight(link, times, lambda: self._arrive(message, on_arrival, times))
+
+    def tally(self, round: int) -> Tally:
+        """Return the counts of messages of ``round`` not yet taken (zeros if none).
+
+        Examples
+        --------
+        >>> Network(simpy.Environment(), nx.path_graph(1)).tally(3).transmissions
+        0
+        """
+        return Tally(*self._by_round.get(round, Tally()))
+
+    def take(self, round: int) -> Tally:
+        """Return the summed counts of ``round`` and every earlier round not yet taken; forget them.
+
+        Counts that come in later for a taken round (a retransmission, an acknowledgement)
+        are kept and returned by the next :meth:`take` that covers that round.
+
+        Examples
+        --------
+        >>> Network(simpy.Environment(), nx.path_graph(1)).take(3).lost
+        0
+        """
+        rounds = [r for r in self._by_round if r <= round]
+        taken = Tally.sum(self._by_round.pop(r) for r in rounds)
+        self._taken = Tally.sum([self._taken, taken])
+        return taken
+
+    def totals(self) -> Tally:
+        """Return the counts over the whole run so far (taken rounds included).
+
+        Examples
+        --------
+        >>> Network(simpy.Environment(), nx.path_graph(1)).totals().payload_bits
+        0
+        """
+        return Tally.sum([self._taken, *self._by_round.values()])
+
+    def _count(self, round: int, field: int, amount: int) -> None:
+        counts = self._by_round.get(round)
+        if counts is None:
+            counts = self._by_round[round] = [0] * len(Tally._fields)
+        counts[field] += amount
+
+    def _book(self, link: int, src: int, wire_bits: int) -> _Times:
+        """Queue ``wire_bits`` on the sender side of ``link`` now; return its three times."""
+        server = self.links[link] if self.nic_egress[src] is None else self.egress[src]
+        sent = self.env.now
+        duration = wire_bits / self._egress_rate(link, src)
+        self.link_busy[link] += duration
+        started, departed = server.reserve(duration)  # type: ignore[union-attr]
+        return sent, started, departed
+
+    def _copy(self, message: Message, link: int, *, retransmission: bool) -> _Times:
+        """Book one payload copy of ``message`` on ``link`` and count it."""
+        self.link_bits[link] += message.nbits
+        self.link_messages[link] += 1
+        self._count(message.round, _TRANSMISSIONS, 1)
+        self._count(message.round, _PAYLOAD, message.nbits)
+        if retransmission:
+            self._count(message.round, _RETRANSMISSIONS, 1)
+            self._count(message.round, _RETRANSMITTED, message.nbits)
+        return self._book(link, message.src, message.nbits + self.header_bits)
+
+    def _dropped(self, link: int, src: int, dst: int) -> bool:
+        """Whether the transmission sent now on ``link`` is lost (a down link loses it)."""
+        if self.link_up is not None and not self.link_up(src, dst):
+            return True
+        return self.loss is not None and self.loss.lost(link)
+
+    def _after_flight(self, link: int, times: _Times, then: Callable[[], None]) -> None:
+        sent, _, departed = times
+        arrival = self.env.timeout(departed + self.latency[link] - sent)
+        arrival.callbacks.append(lambda _ev: then())
+
+    def _receive(self, dst: int, wire_bits: int, then: Callable[[], None]) -> None:
+        ingress = self.ingress[dst]
+        if ingress is None:
+            then()
+            return
+        rate: float = self.nic_ingress[dst]  # type: ignore[assignment]
+        ingress.submit(wire_bits / rate, lambda _s: then())
+
     def _deliver(self, message: Message, on_arrival: _OnArrival, times: _Times) -> None:
         if self.records is not None:
             m = message
@@ -238,3 +438,98 @@ class Network:
                 MessageRecord(m.round, m.phase, m.src, m.dst, m.nbits, *times, self.env.now)
             )
         on_arrival(message)
+
+    def _give_up(self, message: Message, on_lost: _OnLost, times: _Times) -> None:
+        self._count(message.round, _LOST, 1)
+        if self.lost_records is not None:
+            m = message
+            self.lost_records.append(
+                MessageRecord(m.round, m.phase, m.src, m.dst, m.nbits, *times, self.env.now)
+            )
+        if on_lost is not None:
+            on_lost(message)
+
+    # --- ARQ ---------------------------------------------------------------------------
+
+    def _attempt(self, ex: _Exchange, link: int) -> None:
+        """Send one copy of ``ex``'s message and start its timer."""
+        m = ex.message
+        if ex.attempts == 0:
+            ex.sent = self.env.now
+        times = self._copy(m, link, retransmission=ex.attempts > 0)
+        ex.attempts += 1
+        ex.in_flight += 1
+        lost = self._dropped(link, m.src, m.dst)
+        copy_times = (ex.sent, times[1], times[2])
+        self._after_flight(link, times, lambda: self._copy_landed(ex, copy_times, lost))
+        expiry = times[1] + self._timeout(m, link) - self.env.now
+        self.env.timeout(expiry).callbacks.append(lambda _ev: self._timed_out(ex, link, times))
+
+    def _timeout(self, message: Message, link: int) -> float:
+        arq: Arq = self.retransmit  # type: ignore[assignment]
+        if arq.timeout != "auto":
+            return float(arq.timeout)
+        back = self.link_index[(message.dst, message.src)]
+        forth_rate = self._egress_rate(link, message.src)
+        back_rate = self._egress_rate(back, message.dst)
+        return 2 * (
+            self.latency[link]
+            + self.latency[back]
+            + (message.nbits + self.header_bits) / forth_rate
+            + (arq.ack_bits + self.header_bits) / back_rate
+        )
+
+    def _egress_rate(self, link: int, src: int) -> float:
+        """Return the rate ``src`` sends at on ``link``: the link's, or its slower NIC's."""
+        nic_rate = self.nic_egress[src]
+        return self.bandwidth[link] if nic_rate is None else min(nic_rate, self.bandwidth[link])
+
+    def _copy_landed(self, ex: _Exchange, times: _Times, lost: bool) -> None:
+        """Drop a copy at the end of its link, or pass it on to the receiver's NIC."""
+        if lost:
+            ex.in_flight -= 1
+            self._settle(ex, times)
+            return
+        m = ex.message
+        self._receive(m.dst, m.nbits + self.header_bits, lambda: self._copy_received(ex, times))
+
+    def _copy_received(self, ex: _Exchange, times: _Times) -> None:
+        ex.in_flight -= 1
+        if not ex.delivered:
+            ex.delivered = True
+            self._deliver(ex.message, ex.on_arrival, times)
+        self._acknowledge(ex)
+
+    def _acknowledge(self, ex: _Exchange) -> None:
+        """Send the receiver's acknowledgement of the copy it just received."""
+        m, arq = ex.message, self.retransmit
+        assert arq is not None
+        back = self.link_index[(m.dst, m.src)]
+        self._count(m.round, _ACKS, 1)
+        self._count(m.round, _ACK_BITS, arq.ack_bits)
+        wire_bits = arq.ack_bits + self.header_bits
+        times = self._book(back, m.dst, wire_bits)
+        if not self._dropped(back, m.dst, m.src):
+            self._after_flight(
+                back, times, lambda: self._receive(m.src, wire_bits, lambda: _ack(ex))
+            )
+
+    def _timed_out(self, ex: _Exchange, link: int, times: _Times) -> None:
+        arq = self.retransmit
+        assert arq is not None
+        if ex.acked:
+            return
+        if ex.attempts <= arq.retries:
+            self._attempt(ex, link)
+            return
+        ex.gave_up = True
+        self._settle(ex, (ex.sent, times[1], times[2]))
+
+    def _settle(self, ex: _Exchange, times: _Times) -> None:
+        """Declare the message lost once the sender gave up and no copy can still arrive."""
+        if ex.gave_up and not ex.delivered and ex.in_flight == 0:
+            self._give_up(ex.message, ex.on_lost, times)
+
+
+def _ack(ex: _Exchange) -> None:
+    ex.acked = True

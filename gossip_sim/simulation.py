@@ -98,7 +98,7 @@ def build(config: RunConfig) -> Setup:
     registry.check_params(name, params, supplied)  # before building anything
     _check_ignored_settings(config, entry)
     plan = fault_plan(config)
-    events = _use_events(config, plan, entry)
+    events = _use_events(config, plan, entry, varying=_varying(config))
     sizing.check(config)  # refuse a run that will not fit in memory before building it
     graph = build_graph(config)
     W = mixing.mixing_matrix(config.mixing, graph)
@@ -149,16 +149,39 @@ def fault_plan(config: RunConfig) -> FaultPlan:
     )
 
 
-def _use_events(config: RunConfig, plan: FaultPlan, entry: Any) -> bool:
+def _varying(config: RunConfig) -> bool:
+    """Return whether the topology changes from round to round (a time-varying family)."""
+    name = parse_spec(config.topology)[0]
+    if name not in topology.TOPOLOGIES:
+        return False
+    return bool(topology.TOPOLOGIES.entry(name).facts.get("varying", False))
+
+
+def _use_events(config: RunConfig, plan: FaultPlan, entry: Any, *, varying: bool) -> bool:
     """Return whether the run needs the event-driven engine; refuse what cannot run there."""
     registry = algorithms.ALGORITHMS
     per_agent = registry.choices_text(registry.names_where(per_agent=True), " and ")
-    needs = plan.any
+    needs = plan.any or varying
     if config.engine == "fast" and needs:
+        what = "a time-varying graph" if varying else "faults"
         raise ConfigError(
-            "--engine fast computes every round as if every message arrived on time; faults "
-            "(loss, deadline, crashes, churn, link failures, stragglers) need --engine events "
-            "or auto"
+            "--engine fast computes every round as if every message arrived on time, on one "
+            f"graph; {what} (loss, deadline, crashes, churn, link failures, stragglers, "
+            "time-varying graphs) need --engine events or auto"
+        )
+    if varying and entry.takes("compressor"):
+        latest = registry.choices_text(
+            [
+                n
+                for n in registry.names_where(per_agent=True)
+                if not registry.entry(n).takes("compressor")
+            ],
+            " or ",
+        )
+        raise ConfigError(
+            f"{entry.name} keeps a copy of each neighbour's x-hat that needs every one of its "
+            f"increments, and a time-varying graph sends each round to other neighbours; on "
+            f"--topology {config.topology} use {latest}"
         )
     wanted = needs or config.engine == "events"
     if wanted and not entry.facts["per_agent"]:
@@ -225,11 +248,13 @@ def _run_events(config: RunConfig, setup: Setup, on_round: Any, on_values: Any) 
     """Run on the event-driven engine (every agent mixes what reached it)."""
     from gossip_sim.events import rounds
 
+    schedule = setup.graph.graph.get("schedule")
     return rounds.run(
         setup.algorithm,
         setup.graph,
         setup.W,
         setup.plan,
+        base=None if schedule is None else schedule.at,
         rounds=config.rounds,
         target=config.target,
         seed=config.seed,

@@ -27,6 +27,8 @@ SIZES = {
     "watts-strogatz": [5, 10, 30],
     "barabasi-albert": [3, 10, 30],
     "exponential": [2, 8, 13],
+    "one-peer-exponential": [2, 8, 13],  # time-varying: tests/test_varying.py
+    "random-matching": [2, 6, 11],
 }
 RANDOM = ["erdos-renyi", "random-geometric", "watts-strogatz", "barabasi-albert"]
 CASES = [(name, k) for name, sizes in SIZES.items() for k in sizes]
@@ -46,7 +48,7 @@ def check_built(graph: nx.Graph, k: int) -> None:
 
 
 def test_every_registered_generator_has_sizes():
-    assert set(SIZES) | {"file"} == set(TOPOLOGIES.names())
+    assert set(SIZES) | {"file", "sequence"} == set(TOPOLOGIES.names())
 
 
 @pytest.mark.parametrize(("name", "k"), CASES)

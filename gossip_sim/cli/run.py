@@ -175,6 +175,24 @@ def _algorithm_line(facts: AlgorithmFacts) -> str:
     )
 
 
+def _fault_lines(summary: Summary, config: RunConfig) -> list[str]:
+    """Return what went wrong, for a run with a fault setting (nothing otherwise)."""
+    given = [s for s in SETTINGS if s.group == "faults" and getattr(config, s.name) != s.default]
+    f = summary.faults
+    if not given or f is None:
+        return []
+    lines = [
+        f"  faults        {f.messages_lost:,} messages lost, {f.retransmissions:,} "
+        f"retransmitted, {f.acks:,} acknowledged; {f.stale_uses:,} stale uses",
+    ]
+    agents = summary.network.agents if summary.network is not None else f.agents_alive
+    lines.append(
+        f"  live agents   {f.agents_alive} of {agents}: consensus error among them "
+        f"{f.live_consensus_error:.3e}, their mean moved {f.live_mean_shift:.3e}"
+    )
+    return lines
+
+
 def format_summary(summary: Summary, config: RunConfig, output: str) -> str:
     """Return the short human-readable summary of a run whose files are in ``output``.
 
@@ -203,6 +221,7 @@ def format_summary(summary: Summary, config: RunConfig, output: str) -> str:
         f"  bits          {s.total_bits:,} in {s.total_messages:,} messages "
         f"({s.bits_per_round:,.0f} per round)",
         *_bound_lines(s.bound),
+        *_fault_lines(s, config),
         f"  time          {format_seconds(s.simulated_time_s)} simulated",
         f"  results       {output}",
     ]

@@ -33,7 +33,9 @@ __all__ = ["TOPOLOGIES"]
 #: The graph generators by name. Fact each registration may state: ``layout`` -- how a drawing
 #: places the nodes when they have no coordinates (``"circle"`` or ``"spring"``); ``links`` --
 #: an upper estimate of its link count, ``links(K, params)``, for :mod:`gossip_sim.sizing`
-#: (default 2K: rings, paths, stars, grids, tori, trees).
+#: (default 2K: rings, paths, stars, grids, tori, trees); ``varying`` -- a time-varying graph
+#: (:mod:`gossip_sim.topology.varying`: the graph is the union of its rounds, with a schedule);
+#: ``sized_by_file`` -- K is the size of the file the spec names (``path=``).
 
 
 def _sparse_links(k: int, params: dict[str, Any]) -> int:
@@ -47,7 +49,9 @@ def _log_links(k: int, params: dict[str, Any]) -> int:
 
 
 TOPOLOGIES: Registry[Callable[..., nx.Graph]] = Registry(
-    "topology", facts={"layout": "spring", "links": _sparse_links}, supplied=("seed",)
+    "topology",
+    facts={"layout": "spring", "links": _sparse_links, "varying": False, "sized_by_file": False},
+    supplied=("seed",),
 )
 
 _TRIES = 100  # resamples of a random graph before refusing it as (almost surely) disconnected
@@ -386,7 +390,7 @@ def exponential(n_agents: int) -> nx.Graph:
     return graph
 
 
-@TOPOLOGIES.register("file")
+@TOPOLOGIES.register("file", sized_by_file=True)
 def file(n_agents: int | None = None, path: str | None = None) -> nx.Graph:
     """Your own graph file (GraphML, GML, edge list or node-link JSON); K = its node count.
 
