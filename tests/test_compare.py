@@ -346,6 +346,15 @@ def test_shared_fault_settings_reach_every_run(tmp_path):
     assert "event-driven engine" in (tmp_path / "report.md").read_text()
 
 
+def test_a_shared_crash_fraction_shows_in_agents_alive(tmp_path):
+    run = {"dim": 4, "rounds": 20, "target": 1e-12, "crash_fraction": 0.25, "crash_round": 5}
+    out = compare(Comparison(("ring",), agents=(9,), run=run), tmp_path, workers=1)
+    (row,) = out.rows
+    assert row.agents_alive == 9 - 2  # round(0.25 x 9) crash-stop at round 5
+    with (tmp_path / "compare.csv").open() as handle:
+        assert float(next(csv.DictReader(handle))["agents_alive"]) == 7
+
+
 @pytest.fixture(scope="module")
 def lossy(tmp_path_factory):
     """Ring and torus at loss 0, 0.1 and 0.3; and the same comparison without the loss axis."""
