@@ -185,3 +185,49 @@ def test_a_deadline_longer_than_every_delay_changes_nothing():
     patient = rounds.run(_choco(graph, W), graph, W, FaultPlan.create(deadline=1.0), rounds=15)
     assert np.array_equal(plain.final_values, patient.final_values)
     assert np.array_equal(plain.column("time_s"), patient.column("time_s"))
+
+
+def _ring_choco(k=8, dim=10, seed=1):
+    graph = gs.topology.build("ring", k, links="datacenter")
+    W = gs.mixing.mixing_matrix("metropolis-hastings", graph)
+    problem = gs.problems.create("consensus", n_agents=k, dim=dim, seed=seed)
+    alg = gs.algorithms.create("choco-gossip", graph, W, problem, compressor="topk:k=0.5")
+    return graph, W, alg, problem
+
+
+def test_a_link_back_up_resynchronises_the_copies_and_choco_reaches_the_average(tmp_path):
+    schedule = tmp_path / "links.csv"
+    schedule.write_text("time_s,src,dst,state\n0.00001,0,1,down\n0.0001,0,1,up\n")
+    graph, W, alg, problem = _ring_choco()
+    plan = FaultPlan.create(link_failures=f"schedule:path={schedule}")
+    trace = rounds.run(alg, graph, W, plan, rounds=400, record_messages=True)
+    # after the link is back, agents 0 and 1 send each other their full x-hat once: 64 bits
+    # per entry, counted, and the average is kept: CHOCO reaches it
+    full = [m for m in trace.messages if m.nbits == 64 * 10]
+    assert sorted((m.src, m.dst) for m in full) == [(0, 1), (1, 0)]
+    assert trace.final.error < 1e-20
+    # while the link was down, the round's W had no 0-1 entry and no message crossed it
+    down = {m.round for m in trace.messages if {m.src, m.dst} == {0, 1}}
+    assert len(down) < 400
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_churn_on_a_ring_never_stalls_and_the_agents_reach_the_average(seed):
+    graph, W, alg, problem = _ring_choco()
+    plan = FaultPlan.create(churn="random:leave=0.05,join=0.2")
+    trace = rounds.run(alg, graph, W, plan, rounds=600, seed=seed)
+    assert trace.final.round == 600
+    assert min(f.agents_alive for f in trace.faults) < 8  # agents did leave
+    assert trace.faults[-1].live_consensus_error < 1e-12
+
+
+def test_crash_recover_keeps_the_average_of_all_agents():
+    graph = gs.topology.build("torus", 16, links="datacenter")
+    W = gs.mixing.mixing_matrix("metropolis-hastings", graph)
+    problem = gs.problems.create("consensus", n_agents=16, dim=10, seed=1)
+    alg = gs.algorithms.create("choco-gossip", graph, W, problem)
+    plan = FaultPlan.create(crash_fraction=0.25, crash_round=5, recover_after=20)
+    trace = rounds.run(alg, graph, W, plan, rounds=400)
+    assert [f.agents_alive for f in trace.faults][5:7] == [16, 12]
+    assert trace.faults[-1].agents_alive == 16
+    assert trace.final.error < 1e-20  # the average of all sixteen starting values

@@ -9,7 +9,9 @@ delivered to it (:mod:`gossip_sim.events.rounds` decides which, and when):
 * **CHOCO-GOSSIP / CHOCO-SGD**: agent i keeps its own public copy x̂_i and its own copy of
   every in-neighbour's x̂_j, and adds each decoded payload q_j to that copy when the payload
   arrives. A payload lost for good never reaches the copy, so the copy of x̂_j at i and x̂_j
-  itself drift apart (see docs/background/choco-under-loss.md).
+  itself drift apart (see docs/background/choco-under-loss.md). When two agents are linked
+  again after a time apart (a link back up, an agent back from a crash or churn), each sends
+  the other its full x̂ once, in float64 (:meth:`AgentProgram.full`, counted in the bits).
 
 A payload is encoded once by its sender (real bytes, exact bit count); every receiver decodes the
 same bytes to the same vector, so the sender's decoding is what the message carries.
@@ -60,6 +62,18 @@ class AgentProgram(Protocol):
 
     def receive(self, i: int, j: int, payload: Any) -> None:
         """Apply the payload agent j sent to agent i (the engine calls it in round order)."""
+        ...
+
+    def full(self, i: int) -> tuple[int, Any]:
+        """Agent i's whole public state after its send, in full precision: bits and content.
+
+        Sent instead of the round's payload to a neighbour it was not linked to in the round
+        before (a link back up, an agent back from a crash or churn).
+        """
+        ...
+
+    def receive_full(self, i: int, j: int, payload: Any) -> None:
+        """Replace what agent i holds of agent j by j's full state."""
         ...
 
     def mix(self, i: int, t: int, senders: IntArray, weights: FloatArray, own: float) -> None:
@@ -144,6 +158,14 @@ class LatestValueAgents:
         """Keep j's value as the latest agent i holds of it."""
         self.latest[self.slots.index[(i, j)]] = payload
 
+    def full(self, i: int) -> tuple[int, Any]:
+        """The full value is what every message carries already."""
+        batch, _ = self.codec.encode(self.x[i : i + 1], None, None)
+        decoded, _ = self.codec.decode(batch, None)
+        return int(batch.nbits[0]), decoded[0]
+
+    receive_full = receive
+
     def mix(self, i: int, t: int, senders: IntArray, weights: FloatArray, own: float) -> None:
         """x_i ← w_ii x_i + Σ_j w_ij latest_ij (− η ∇f_i)."""
         mixed = own * self.x[i] + weights @ self.latest[self.slots.of_senders(i, senders)]
@@ -182,6 +204,7 @@ class ChocoAgents:
         self.states = [
             self.compressor.init((1, d), seed=self.shared_seed, agents=[i]) for i in range(k)
         ]
+        self.full_codec = Identity(64)
 
     @property
     def values(self) -> Stack:
@@ -203,6 +226,16 @@ class ChocoAgents:
     def receive(self, i: int, j: int, payload: Any) -> None:
         """Add j's decoded increment to agent i's copy of x̂_j."""
         self.copies[self.slots.index[(i, j)]] += payload
+
+    def full(self, i: int) -> tuple[int, Any]:
+        """x̂_i in full float64 (64 bits per entry), for a neighbour whose copy may be stale."""
+        batch, _ = self.full_codec.encode(self.x_hat[i : i + 1], None, None)
+        decoded, _ = self.full_codec.decode(batch, None)
+        return int(batch.nbits[0]), decoded[0]
+
+    def receive_full(self, i: int, j: int, payload: Any) -> None:
+        """Replace agent i's copy of x̂_j by x̂_j itself."""
+        self.copies[self.slots.index[(i, j)]] = payload
 
     def mix(self, i: int, t: int, senders: IntArray, weights: FloatArray, own: float) -> None:
         """x_i ← x_i + γ (Σ_j w_ij copy_ij + (w_ii − 1) x̂_i)."""

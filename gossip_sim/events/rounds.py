@@ -105,6 +105,9 @@ class _OpenRound:
         self.messages = 0
         self.stale_uses = 0
         self.max_staleness = 0
+        #: sender → receivers it was not linked to (live) in the round before: it sends them
+        #: its full state this round (see :meth:`_EventRun.fresh_pairs`)
+        self.fresh: dict[int, set[int]] = {}
 
 
 class _EventRun:
@@ -141,6 +144,7 @@ class _EventRun:
         self.structures: dict[int, tuple[sp.csr_array, _Structure]] = {}
         self.open: dict[int, _OpenRound] = {}
         self.opened = -1
+        self.previous: _Structure | None = None
         self.current = [0] * self.k
         self.last_mixed = np.full(self.k, -1, dtype=np.int64)
         self.inbox: list[list[Message]] = [[] for _ in range(self.k)]
@@ -182,14 +186,23 @@ class _EventRun:
             cached = self.structures[id(W)] = (W, _Structure.of(W))
         return cached[1]
 
+    def ended_before(self, t: int) -> bool:
+        """Whether the run ends before round ``t`` (its budget, its target, a divergence)."""
+        return (self.last is not None and t > self.last) or t >= self.options["rounds"]
+
     def round(self, t: int) -> _OpenRound | None:
-        """Return round ``t``, opening it (its view, its snapshot) if no agent reached it yet."""
-        if (self.last is not None and t > self.last) or t >= self.options["rounds"]:
-            return None
+        """Return round ``t``, opening it (its view, its snapshot) if no agent reached it yet.
+
+        None if the round is already recorded: it closed without this agent, down in it.
+        """
         while self.opened < t:
             n = self.opened + 1
             view = self.membership.open_round(n)
-            self.open[n] = _OpenRound(n, view, self._structure(view.W), self.program.values)
+            structure = self._structure(view.W)
+            self.open[n] = _OpenRound(n, view, structure, self.program.values)
+            if n > 0 and structure is not self.previous:
+                self.open[n].fresh = _fresh_pairs(self.previous, structure)
+            self.previous = structure
             self.opened = n
             if self.open[n].unmixed == 0:  # cannot happen: at least one agent stays
                 raise RuntimeError(f"round {n + 1} has no live agent")
@@ -199,11 +212,19 @@ class _EventRun:
         """Play agent ``i``: compute, send, wait, mix, round after round."""
         env, plan = self.env, self.plan
         t = 0
-        while (state := self.round(t)) is not None:
+        while not self.ended_before(t):
+            state = self.round(t)
+            if state is None:  # closed without this agent, down in that round
+                t += 1
+                continue
             if not state.view.alive[i]:
-                yield self.membership.back(i)
-                # back since a round opened with it alive: it joins the first such round
-                t = min(r for r, s in self.open.items() if r >= t and s.view.alive[i])
+                # down in round t: it joins the first later round that has it alive, which
+                # may have opened already (and it may be down again after that one)
+                later = [r for r, s in self.open.items() if r > t and s.view.alive[i]]
+                if not later:
+                    yield self.membership.back(i)
+                    later = [r for r, s in self.open.items() if r > t and s.view.alive[i]]
+                t = min(later)
                 continue
             self.current[i] = t
             self._apply_inbox(i, t)
@@ -212,14 +233,18 @@ class _EventRun:
                 yield env.timeout(duration)
             nbits, payload = self.program.send(i, t)
             receivers = state.structure.receivers[i]
+            fresh = state.fresh.get(i, ())
+            full = self.program.full(i) if fresh else None
+            sent = 0
             for j in receivers:
-                self.network.send(
-                    Message(i, j, nbits, t, 0, payload=payload),
-                    self._arrived,
-                    *((self._lost,) if self.lossy else ()),
-                )
-            state.sent[i] += nbits * len(receivers)
-            state.bits += nbits * len(receivers)
+                if full is not None and j in fresh:  # a new link: resynchronise
+                    message = Message(i, j, full[0], t, 0, "full", payload=full[1])
+                else:
+                    message = Message(i, j, nbits, t, 0, payload=payload)
+                sent += message.nbits
+                self.network.send(message, self._arrived, *((self._lost,) if self.lossy else ()))
+            state.sent[i] += sent
+            state.bits += sent
             state.messages += len(receivers)
             if state.remaining[i] > 0:
                 event = state.waiters[i] = env.event()
@@ -244,7 +269,10 @@ class _EventRun:
         self.inbox[i] = keep
 
     def _apply(self, message: Message) -> None:
-        self.program.receive(message.dst, message.src, message.payload)
+        if message.tag == "full":
+            self.program.receive_full(message.dst, message.src, message.payload)
+        else:
+            self.program.receive(message.dst, message.src, message.payload)
         key = (message.dst, message.src)
         self.last_heard[key] = max(self.last_heard.get(key, -1), message.round)
 
@@ -410,6 +438,22 @@ class _EventRun:
         if self.ending.status is Status.DIVERGED:
             raise DivergenceError(f"the run {self.ending}; the trace up to then is kept", trace)
         return trace
+
+
+def _fresh_pairs(before: _Structure | None, now: _Structure) -> dict[int, set[int]]:
+    """Return sender → receivers linked (both alive, link up, w > 0) now but not before.
+
+    On such a pair the receiver's copy of the sender's state may have missed updates while
+    they were apart (a link down, an agent crashed or gone), so the sender sends its full state
+    once (:meth:`~gossip_sim.algorithms.agents.AgentProgram.full`).
+    """
+    fresh: dict[int, set[int]] = {}
+    for i, receivers in enumerate(now.receivers):
+        old = set(before.receivers[i]) if before is not None else set()
+        new = set(receivers) - old
+        if new:
+            fresh[i] = new
+    return fresh
 
 
 def run(
