@@ -33,6 +33,12 @@ PURPOSES: dict[str, int] = {
     "algorithm": 5,
     "shared": 6,  # randomness sender and receiver both derive (e.g. random-k indices, matrix B)
     "loss": 7,  # message loss draws, one stream per link direction
+    "crash": 8,  # which agents crash (one draw per run)
+    "churn": 9,  # who leaves and joins, one stream per round
+    "links": 10,  # random link failures, one stream per link
+    "matching": 11,  # a random-matching topology's matching, one stream per round
+    "stragglers": 12,  # compute times, one stream per agent
+    "clock": 13,  # the agents' Poisson clocks of asynchronous algorithms
 }
 
 

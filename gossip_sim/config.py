@@ -389,7 +389,10 @@ class RunConfig:
         elif agents is None:
             agents = DEFAULT_AGENTS
         mixing = os.path.abspath(self.mixing) if _mixing_file(self.mixing) else self.mixing
-        return dataclasses.replace(self, topology=topology, agents=agents, mixing=mixing)
+        links = _absolute_spec_path(self.link_failures)
+        return dataclasses.replace(
+            self, topology=topology, agents=agents, mixing=mixing, link_failures=links
+        )
 
     def digest(self) -> str:
         """Return the hex digest of the resolved configuration: equal digests, equal runs.
@@ -493,28 +496,39 @@ def _sized_by_file(spec: str) -> bool:
 
 
 def _graph_path(spec: str) -> str | None:
-    """Return the file a topology spec names (a path, or ``file:path=...``), else None."""
-    from gossip_sim._registry import parse_spec
-    from gossip_sim.topology import GRAPH_FILE_EXTENSIONS
+    """Return the file a topology spec reads (a path, ``file:path=``, ``sequence:path=``)."""
+    from gossip_sim.topology import spec_path
 
-    text = spec.strip()
-    if text.lower().startswith("file:"):
-        return parse_spec(text)[1].get("path")
-    if "/" in text or "\\" in text or Path(text).suffix.lower() in GRAPH_FILE_EXTENSIONS:
-        return text
-    return None
+    return spec_path(spec)
 
 
 def _absolute_topology(spec: str) -> str:
     path = _graph_path(spec)
     if path is None or os.path.isabs(str(path)):
         return spec
-    if spec.strip().lower().startswith("file:"):
+    if path != spec.strip():  # the spec's path= parameter (file:path=..., sequence:path=...)
         from gossip_sim._registry import format_spec, parse_spec
 
         name, params = parse_spec(spec)
         return format_spec(name, {**params, "path": os.path.abspath(str(path))})
     return os.path.abspath(spec.strip())
+
+
+def _absolute_spec_path(spec: str) -> str:
+    """Return a spec whose ``path=`` parameter is made absolute (a link schedule file).
+
+    Examples
+    --------
+    >>> _absolute_spec_path("off"), _absolute_spec_path("schedule:path=/a.csv")
+    ('off', 'schedule:path=/a.csv')
+    """
+    from gossip_sim._registry import format_spec, parse_spec
+
+    name, params = parse_spec(spec)
+    path = params.get("path")
+    if not isinstance(path, str) or os.path.isabs(path):
+        return spec
+    return format_spec(name, {**params, "path": os.path.abspath(path)})
 
 
 def _mixing_file(spec: str) -> bool:

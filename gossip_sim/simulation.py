@@ -101,7 +101,13 @@ def build(config: RunConfig) -> Setup:
     events = _use_events(config, plan, entry, varying=_varying(config))
     sizing.check(config)  # refuse a run that will not fit in memory before building it
     graph = build_graph(config)
-    W = mixing.mixing_matrix(config.mixing, graph)
+    if graph.is_directed() and not entry.facts["directed"]:
+        directed = registry.choices_text(registry.names_where(directed=True), " or ")
+        raise ConfigError(
+            f"topology {config.topology!r} is directed and {name} needs an undirected one; on "
+            f"a directed topology use {directed}"
+        )
+    W = mixing.mixing_matrix(config.mixing, graph, columns_only=bool(entry.facts["directed"]))
     coordinator = bool(entry.facts["coordinator"])
     if coordinator:
         algorithms.Coordinator.of(graph, name)  # refuse a non-star before building data
@@ -159,6 +165,17 @@ def _varying(config: RunConfig) -> bool:
 
 def _use_events(config: RunConfig, plan: FaultPlan, entry: Any, *, varying: bool) -> bool:
     """Return whether the run needs the event-driven engine; refuse what cannot run there."""
+    if entry.facts["asynchronous"]:  # no rounds to batch: gossip_sim.events.asynchronous
+        if config.engine == "fast":
+            raise ConfigError(
+                f"{entry.name} is asynchronous (no rounds to batch); drop --engine fast"
+            )
+        if varying:
+            raise ConfigError(
+                f"{entry.name} is asynchronous: it has no rounds for topology "
+                f"{config.topology!r} to change on; give a static topology"
+            )
+        return True
     registry = algorithms.ALGORITHMS
     per_agent = registry.choices_text(registry.names_where(per_agent=True), " and ")
     needs = plan.any or varying
@@ -246,7 +263,21 @@ def execute(config: RunConfig, *, on_round: Any = None, on_values: Any = None) -
 
 def _run_events(config: RunConfig, setup: Setup, on_round: Any, on_values: Any) -> Trace:
     """Run on the event-driven engine (every agent mixes what reached it)."""
-    from gossip_sim.events import rounds
+    from gossip_sim.events import asynchronous, rounds
+
+    if getattr(setup.algorithm, "activate", None) is not None:  # an asynchronous algorithm
+        net = {"header_bits": config.header_bits, "record_messages": config.record_messages}
+        return asynchronous.run(
+            setup.algorithm,
+            setup.graph,
+            rounds=config.rounds,
+            target=config.target,
+            network_options={**net, **asynchronous.network_options(setup.plan, config.seed)},
+            seed=config.seed,
+            on_round=on_round,
+            on_values=on_values,
+            config=config.to_dict(),
+        )
 
     schedule = setup.graph.graph.get("schedule")
     return rounds.run(

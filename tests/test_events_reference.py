@@ -104,3 +104,81 @@ def test_exact_gossip_with_lost_messages_matches_the_per_agent_reference():
     assert sum(f.messages_lost for f in trace.faults) > 0
     expected = exact_reference(W.toarray(), x0, _deliveries(trace), rounds_)
     assert np.max(np.abs(trace.final_values - expected)) < 1e-12
+
+
+def exact_reference_with_crashes(W, x0, crashed, crash_round, rounds_):
+    """Exact gossip where ``crashed`` stop at ``crash_round``: the survivors move the weights of
+    the crashed neighbours onto themselves (w_ii += w_ij), as docs/background/failure-rules.md
+    says."""
+    n = len(x0)
+    alive = [i not in crashed for i in range(n)]
+    x = [row.copy() for row in x0]
+    for t in range(rounds_):
+        live = alive if t >= crash_round else [True] * n
+        new = []
+        for i in range(n):
+            if not live[i]:
+                new.append(x[i])
+                continue
+            own = W[i, i] + sum(W[i, j] for j in range(n) if j != i and W[i, j] and not live[j])
+            new.append(
+                own * x[i] + sum(W[i, j] * x[j] for j in range(n) if j != i and W[i, j] and live[j])
+            )
+        x = new
+    return np.array(x)
+
+
+@pytest.mark.parametrize("topology", ["ring", "torus"])
+def test_exact_gossip_with_crashed_agents_matches_the_per_agent_reference(topology):
+    k, dim, rounds_ = 16, 3, 40
+    graph = gs.topology.build(topology, k, links="lan")
+    W = gs.mixing.mixing_matrix("metropolis-hastings", graph)
+    problem = gs.problems.create("consensus", n_agents=k, dim=dim, seed=2)
+    alg = gs.algorithms.create("exact-gossip", graph, W, problem)
+    x0 = problem.initial().copy()
+    plan = FaultPlan.create(crash_fraction=0.25, crash_round=10)
+    seen = {}
+    trace = rounds.run(
+        alg,
+        graph,
+        W,
+        plan,
+        rounds=rounds_,
+        seed=7,
+        on_values=lambda t, x: seen.__setitem__(t, np.array(x)),
+    )
+    assert trace.faults[-1].agents_alive == 12 and trace.faults[10].agents_alive == 16
+    # the crashed agents keep their value (so does a survivor all of whose neighbours crashed:
+    # with all its weight on itself, it is the same to the reference)
+    crashed = {i for i in range(k) if np.array_equal(seen[10][i], seen[rounds_][i])}
+    assert len(crashed) >= 4
+    expected = exact_reference_with_crashes(W.toarray(), x0, crashed, 10, rounds_)
+    assert np.max(np.abs(trace.final_values - expected)) < 1e-12
+
+
+@pytest.mark.parametrize("algorithm", ["exact-gossip", "choco-gossip"])
+def test_survivors_of_a_crash_agree_on_their_own_mean_at_the_crash(algorithm):
+    k, crash = 16, 2
+    graph = gs.topology.build("torus", k, links="lan")
+    W = gs.mixing.mixing_matrix("metropolis-hastings", graph)
+    problem = gs.problems.create("consensus", n_agents=k, dim=5, seed=1)
+    alg = gs.algorithms.create(algorithm, graph, W, problem)
+    seen = {}
+    plan = FaultPlan.create(crash_fraction=0.2, crash_round=crash)
+    trace = rounds.run(
+        alg,
+        graph,
+        W,
+        plan,
+        rounds=600,
+        seed=3,
+        on_values=lambda t, x: seen.__setitem__(t, np.array(x)),
+    )
+    survivors = np.flatnonzero([not np.array_equal(seen[crash][i], seen[600][i]) for i in range(k)])
+    assert len(survivors) == k - 3
+    final = trace.faults[-1]
+    assert final.agents_alive == k - 3 and final.live_consensus_error < 1e-8
+    # the value they agree on: the mean of the survivors' values when the crash round opened
+    agreed = seen[600][survivors].mean(axis=0)
+    assert np.max(np.abs(agreed - seen[crash][survivors].mean(axis=0))) < 1e-10
+    assert final.live_mean_shift > 1e-3  # not the mean of all sixteen starting values

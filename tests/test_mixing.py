@@ -33,7 +33,7 @@ from gossip_sim.mixing import (
 from gossip_sim.mixing.spectral import DENSE_MAX
 
 HAS_CVXPY = importlib.util.find_spec("cvxpy") is not None
-RULES = [r for r in MIXING_RULES.names() if r != "fdla"]
+RULES = [r for r in MIXING_RULES.names_where(doubly_stochastic=True) if r != "fdla"]
 ALL_SPECS = [*RULES, "lazy:base=uniform", "lazy:base=best-constant"]
 
 
@@ -416,7 +416,8 @@ def test_single_agent_user_w_from_text(tmp_path):
 
 def test_registry_and_namespace_agree():
     assert set(MIXING_RULES.names()) == {
-        "best-constant", "fdla", "lazy", "max-degree", "metropolis-hastings", "uniform",
+        "best-constant", "column-stochastic", "fdla", "lazy", "max-degree",
+        "metropolis-hastings", "uniform",
     }  # fmt: skip
     for name in gs.mixing.__all__:
         assert hasattr(gs.mixing, name)
@@ -521,7 +522,8 @@ def test_every_shipped_rule_passes_on_random_connected_graphs(graph):
 
 
 def test_every_registered_rule_is_covered():
-    assert {spec.split(":")[0] for spec in ALL_SPECS} == set(MIXING_RULES.names()) - {"fdla"}
+    doubly = MIXING_RULES.names_where(doubly_stochastic=True)
+    assert {spec.split(":")[0] for spec in ALL_SPECS} == set(doubly) - {"fdla"}
 
 
 # ---------------------------------------------------------------- large K: sparse eigensolvers
@@ -592,4 +594,5 @@ def test_topologies_show_marks_a_rule_whose_w_would_be_refused(monkeypatch, caps
     assert main(["topologies", "show", "ring", "--agents", "6"]) == 0
     lines = capsys.readouterr().out.splitlines()
     marked = [line.split()[0] for line in lines if "(refused: gossip needs a gap above 0)" in line]
-    assert marked == ["max-degree", "metropolis-hastings", "uniform"]  # 1/3 on every link
+    expected = ["column-stochastic", "max-degree", "metropolis-hastings", "uniform"]
+    assert marked == expected  # 1/3 on every link

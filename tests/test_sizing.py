@@ -79,7 +79,7 @@ def test_state_and_data_grow_with_what_the_registrations_say():
 
 
 @pytest.mark.parametrize(
-    "spec", [n for n in topology.TOPOLOGIES.names() if n != "file"] + ["watts-strogatz:k=6"]
+    "spec", [*topology.TOPOLOGIES.names_where(sized_by_file=False), "watts-strogatz:k=6"]
 )
 def test_each_topology_declares_at_least_its_links(spec):
     graph = topology.build(spec, 16)

@@ -27,6 +27,9 @@ SIZES = {
     "watts-strogatz": [5, 10, 30],
     "barabasi-albert": [3, 10, 30],
     "exponential": [2, 8, 13],
+    "one-peer-exponential": [2, 8, 13],  # time-varying: tests/test_varying.py
+    "random-matching": [2, 6, 11],
+    "directed-exponential": [2, 8, 13],
 }
 RANDOM = ["erdos-renyi", "random-geometric", "watts-strogatz", "barabasi-albert"]
 CASES = [(name, k) for name, sizes in SIZES.items() for k in sizes]
@@ -35,7 +38,8 @@ CASES = [(name, k) for name, sizes in SIZES.items() for k in sizes]
 def check_built(graph: nx.Graph, k: int) -> None:
     assert sorted(graph.nodes) == list(range(k))
     assert list(graph.nodes) == list(range(k))
-    assert k == 1 or nx.is_connected(graph)
+    connected = nx.is_strongly_connected if graph.is_directed() else nx.is_connected
+    assert k == 1 or connected(graph)
     assert not any(u == v for u, v in graph.edges)
     for _, _, data in graph.edges(data=True):
         assert isinstance(data["latency"], float) and data["latency"] >= 0
@@ -46,7 +50,7 @@ def check_built(graph: nx.Graph, k: int) -> None:
 
 
 def test_every_registered_generator_has_sizes():
-    assert set(SIZES) | {"file"} == set(TOPOLOGIES.names())
+    assert set(SIZES) | {"file", "sequence"} == set(TOPOLOGIES.names())
 
 
 @pytest.mark.parametrize(("name", "k"), CASES)

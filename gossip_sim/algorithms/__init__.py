@@ -11,6 +11,12 @@ from typing import Any
 import networkx as nx
 import scipy.sparse as sp
 
+from gossip_sim.algorithms.asynchronous import (
+    AsynchronousAlgorithm,
+    PairwiseGossip,
+    PushSum,
+    StochasticGradientPush,
+)
 from gossip_sim.algorithms.base import (
     ALGORITHMS,
     Algorithm,
@@ -33,6 +39,7 @@ __all__ = [
     "ALGORITHMS",
     "DGD",
     "Algorithm",
+    "AsynchronousAlgorithm",
     "ChocoChannel",
     "ChocoGossip",
     "ChocoSGD",
@@ -41,11 +48,14 @@ __all__ = [
     "Exchange",
     "KorhonenAlistarh",
     "Links",
+    "PairwiseGossip",
     "ParameterServer",
+    "PushSum",
     "RoundResult",
     "Sketch",
     "SongDecentralized",
     "SongServer",
+    "StochasticGradientPush",
     "choco_gamma",
     "create",
     "is_coordinator_algorithm",

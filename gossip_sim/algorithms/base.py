@@ -49,7 +49,9 @@ __all__ = [
 #: ``state_vectors`` -- how many (K, D) float64 stacks it keeps at once (x, what it received,
 #: the next x, temporaries), for :mod:`gossip_sim.sizing`; ``sketch_rows`` -- rows of its
 #: sketch B (H x D, one for all agents) per data row of the problem (0: no sketch);
-#: ``per_agent`` -- it has a per-agent form (``agents()``) for the event-driven engine.
+#: ``per_agent`` -- it has a per-agent form (``agents()``) for the event-driven engine;
+#: ``asynchronous`` -- its agents act on their own Poisson clocks, not in rounds
+#: (:mod:`gossip_sim.events.asynchronous` runs it); ``directed`` -- it runs on directed graphs.
 #: Whether it takes a compressor or a consensus step is whether its constructor names
 #: ``compressor`` or ``gamma``.
 ALGORITHMS: Registry[Any] = Registry(
@@ -61,6 +63,8 @@ ALGORITHMS: Registry[Any] = Registry(
         "state_vectors": 5,
         "sketch_rows": 0,
         "per_agent": False,
+        "asynchronous": False,
+        "directed": False,
     },
     supplied=("compressor", "gamma", "seed"),  # the run's settings of those names
 )

@@ -138,10 +138,11 @@ class _EventRun:
             **faults,
         )
         self.lossy = bool(faults)
-        self.structures: dict[int, _Structure] = {}
+        self.structures: dict[int, tuple[sp.csr_array, _Structure]] = {}
         self.open: dict[int, _OpenRound] = {}
         self.opened = -1
         self.current = [0] * self.k
+        self.last_mixed = np.full(self.k, -1, dtype=np.int64)
         self.inbox: list[list[Message]] = [[] for _ in range(self.k)]
         self.last_heard: dict[tuple[int, int], int] = {}
         self.last: int | None = None if options["rounds"] > 0 else -1
@@ -170,10 +171,16 @@ class _EventRun:
         return consensus_error(values)
 
     def _structure(self, W: sp.csr_array) -> _Structure:
-        key = id(W)
-        if key not in self.structures:
-            self.structures[key] = _Structure.of(W)
-        return self.structures[key]
+        """Return who hears whom under ``W``, cached while the same W object comes back.
+
+        The cache keeps W itself: an id alone could be reused by a later round's new W.
+        """
+        cached = self.structures.get(id(W))
+        if cached is None or cached[0] is not W:
+            if len(self.structures) > 64:  # a random sequence: a new W every round
+                self.structures.clear()
+            cached = self.structures[id(W)] = (W, _Structure.of(W))
+        return cached[1]
 
     def round(self, t: int) -> _OpenRound | None:
         """Return round ``t``, opening it (its view, its snapshot) if no agent reached it yet."""
@@ -196,7 +203,7 @@ class _EventRun:
             if not state.view.alive[i]:
                 yield self.membership.back(i)
                 # back since a round opened with it alive: it joins the first such round
-                t = min(r for r, s in self.open.items() if s.view.alive[i])
+                t = min(r for r, s in self.open.items() if r >= t and s.view.alive[i])
                 continue
             self.current[i] = t
             self._apply_inbox(i, t)
@@ -243,13 +250,15 @@ class _EventRun:
 
     def _arrived(self, message: Message) -> None:
         dst, r = message.dst, message.round
-        if not self.membership.alive(dst):
-            return  # a crashed agent receives nothing
+        state = self.open.get(r)
+        # an agent alive in the message's round finishes that round even if it has crashed
+        # since a later round opened; otherwise a crashed agent receives nothing
+        if not (state.view.alive[dst] if state is not None else self.membership.alive(dst)):
+            return
         if r > self.current[dst]:
             self.inbox[dst].append(message)  # from a round the receiver has not reached yet
         else:
             self._apply(message)
-        state = self.open.get(r)
         if state is not None:
             state.received[dst] += message.nbits
             state.arrived[dst] += 1
@@ -275,6 +284,7 @@ class _EventRun:
             state.max_staleness = max(state.max_staleness, t - min(heard))
         self.program.mix(i, t, senders, s.weights[i], s.own[i])
         state.snapshot[i] = self.program.values[i]
+        self.last_mixed[i] = t
         state.finish[i] = self.env.now
         state.unmixed -= 1
         if state.unmixed == 0:
@@ -292,6 +302,12 @@ class _EventRun:
 
     def _record(self, state: _OpenRound) -> None:
         t, values = state.t, state.snapshot
+        # an agent down in round t holds the value of the last round it mixed (the snapshot was
+        # taken when the round opened, maybe before it finished the round before)
+        down = np.flatnonzero(~state.view.alive)
+        if len(down):
+            still = down[self.last_mixed[down] < t]
+            values[still] = self.program.values[still]
         if not np.all(np.isfinite(values)):
             self._end(t - 1, Ending(Status.DIVERGED, f"round {t + 1} produced NaN or inf"))
             return

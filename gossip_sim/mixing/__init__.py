@@ -20,6 +20,7 @@ from gossip_sim.mixing.matrix import FILE_SUFFIXES, MixingSpec, load_matrix, mix
 from gossip_sim.mixing.rules import (
     MIXING_RULES,
     best_constant,
+    column_stochastic,
     fdla,
     lazy,
     max_degree,
@@ -46,6 +47,7 @@ __all__ = [
     "beta",
     "check_convergence",
     "check_mixing_matrix",
+    "column_stochastic",
     "converges",
     "eigenvalues",
     "fdla",

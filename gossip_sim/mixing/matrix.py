@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from gossip_sim.errors import ConfigError
 from gossip_sim.mixing.rules import MIXING_RULES
-from gossip_sim.mixing.validate import adjacency, check_mixing_matrix
+from gossip_sim.mixing.validate import _as_matrix, adjacency, check_mixing_matrix
 
 __all__ = ["FILE_SUFFIXES", "MixingSpec", "load_matrix", "mixing_matrix"]
 
@@ -87,7 +87,41 @@ def _check_connected(graph: nx.Graph) -> None:
         )
 
 
-def mixing_matrix(spec: MixingSpec, graph: nx.Graph, *, symmetric: bool = True) -> sp.csr_array:
+def _directed_matrix(spec: MixingSpec, graph: nx.Graph, build: Callable[[], Any]) -> sp.csr_array:
+    """Return W for push-sum's directed graphs: square, finite, w_ji != 0 only if i → j."""
+    K = graph.number_of_nodes()
+    try:
+        W = _as_matrix(build())
+    except ConfigError as exc:
+        if not str(exc).startswith("graph is directed"):  # a rule for undirected graphs
+            raise
+        raise ConfigError(
+            f"graph is directed: mixing {spec!r} needs an undirected graph; on a directed "
+            "topology use --mixing column-stochastic (or give your own column-stochastic W)"
+        ) from exc
+    if isinstance(graph, nx.DiGraph) and K > 1 and not nx.is_strongly_connected(graph):
+        raise ConfigError("directed graph is not strongly connected; push-sum needs it to be")
+    if W.shape != (K, K):
+        raise ConfigError(f"W is {W.shape[0]}x{W.shape[1]} but the graph has {K} agents")
+    if not np.all(np.isfinite(W.data)):
+        raise ConfigError("W has an entry that is not finite; every entry of W must be finite")
+    sends = nx.to_scipy_sparse_array(graph, nodelist=range(K), weight=None, format="csr")
+    allowed = sp.csr_array(sends.T, dtype=np.float64) + sp.eye_array(K, format="csr")
+    outside = (W - sp.csr_array(W.multiply(allowed.astype(bool)))).tocoo()
+    if np.any(outside.data != 0):
+        n = int(np.flatnonzero(outside.data)[0])
+        j, i = int(outside.row[n]), int(outside.col[n])
+        raise ConfigError(
+            f"W[{j}, {i}] = {outside.data[n]:.10g} but agent {i} does not send to agent {j}"
+        )
+    W.eliminate_zeros()
+    W.sort_indices()
+    return W
+
+
+def mixing_matrix(
+    spec: MixingSpec, graph: nx.Graph, *, symmetric: bool = True, columns_only: bool = False
+) -> sp.csr_array:
     """Return the validated mixing matrix W for ``graph``.
 
     Parameters
@@ -100,6 +134,9 @@ def mixing_matrix(spec: MixingSpec, graph: nx.Graph, *, symmetric: bool = True) 
         Connected graph, nodes 0..K-1. A single agent (K = 1) is valid and gives W = [[1]].
     symmetric : bool, default True
         Require W to be symmetric (rules always are; this matters for your own W).
+    columns_only : bool, default False
+        Push-sum's W (always on a directed graph): check its shape, finite entries and that
+        w_ji = 0 unless i sends to j, not its sums (push-sum checks that columns sum to 1).
 
     Returns
     -------
@@ -122,7 +159,14 @@ def mixing_matrix(spec: MixingSpec, graph: nx.Graph, *, symmetric: bool = True) 
     ...
     gossip_sim.errors.ConfigError: graph is disconnected (2 components); gossip needs a ...
     """
+    if columns_only or graph.is_directed():
+        return _directed_matrix(spec, graph, lambda: _resolve(spec, graph))
     _check_connected(graph)
+    return check_mixing_matrix(_resolve(spec, graph), graph, symmetric=symmetric)
+
+
+def _resolve(spec: MixingSpec, graph: nx.Graph) -> Any:
+    """Return the (unchecked) W that ``spec`` names for ``graph``."""
     if isinstance(spec, os.PathLike) or (isinstance(spec, str) and _looks_like_path(spec)):
         W: Any = load_matrix(spec)
     elif isinstance(spec, str):
@@ -131,4 +175,4 @@ def mixing_matrix(spec: MixingSpec, graph: nx.Graph, *, symmetric: bool = True) 
         W = spec(graph)
     else:
         W = spec
-    return check_mixing_matrix(W, graph, symmetric=symmetric)
+    return W

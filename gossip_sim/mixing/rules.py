@@ -2,7 +2,9 @@
 
 Every rule takes the graph (nodes 0..K-1, no link attributes needed) and returns a symmetric,
 doubly stochastic ``scipy.sparse.csr_array`` whose w_ij is 0 unless i = j or i and j are linked.
-d_i is the degree of agent i and d_max the largest degree.
+d_i is the degree of agent i and d_max the largest degree. The exception is
+``column-stochastic`` (push-sum's weights), whose columns sum to 1 and which also takes a
+directed graph.
 
 Examples
 --------
@@ -26,6 +28,7 @@ from gossip_sim.mixing.validate import adjacency
 __all__ = [
     "MIXING_RULES",
     "best_constant",
+    "column_stochastic",
     "fdla",
     "lazy",
     "max_degree",
@@ -33,7 +36,9 @@ __all__ = [
     "uniform",
 ]
 
-MIXING_RULES: Registry = Registry("mixing rule")
+#: The rules by name. Fact: ``doubly_stochastic`` -- its W is symmetric and doubly stochastic
+#: (every rule but ``column-stochastic``, push-sum's, whose columns alone sum to 1).
+MIXING_RULES: Registry = Registry("mixing rule", facts={"doubly_stochastic": True})
 
 
 def _with_diagonal(off: sp.csr_array) -> sp.csr_array:
@@ -150,6 +155,40 @@ def lazy(graph: nx.Graph, base: str = "metropolis-hastings") -> sp.csr_array:
     W_base = MIXING_RULES.create(str(base), graph=graph)
     K = W_base.shape[0]
     W = sp.csr_array((sp.eye_array(K, format="csr") + W_base) * 0.5, dtype=np.float64)
+    W.sort_indices()
+    return W
+
+
+@MIXING_RULES.register("column-stochastic", doubly_stochastic=False)
+def column_stochastic(graph: nx.Graph) -> sp.csr_array:
+    """Push-sum weights: agent i splits equally among itself and its out-neighbours.
+
+    w_ji = 1/(d_i + 1) for every out-neighbour j of i and j = i (d_i its out-degree; on an
+    undirected graph, its degree), 0 elsewhere: every column sums to 1, rows in general do not
+    (on a regular graph W is doubly stochastic). For push-sum and SGP, which need no more.
+
+    Parameters
+    ----------
+    graph : networkx.Graph or networkx.DiGraph
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+
+    Examples
+    --------
+    >>> W = gs.mixing.column_stochastic(gs.topology.build("directed-exponential", 4))
+    >>> W.toarray()[:, 0], W.sum(axis=0).tolist()
+    (array([0.33333333, 0.33333333, 0.33333333, 0.        ]), [1.0, 1.0, 1.0, 1.0])
+    """
+    K = graph.number_of_nodes()
+    A = nx.to_scipy_sparse_array(graph, nodelist=range(K), weight=None, format="csr")
+    A = sp.csr_array(A, dtype=np.float64)
+    A.setdiag(0.0)
+    A.eliminate_zeros()
+    A.data[:] = 1.0  # A[i, j] = 1: i sends to j
+    share = 1.0 / (np.asarray(A.sum(axis=1)).ravel() + 1.0)
+    W = sp.csr_array((A + sp.eye_array(K, format="csr")).T.multiply(share[None, :]))
     W.sort_indices()
     return W
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from gossip_sim._registry import parse_spec
 from gossip_sim.errors import ConfigError
-from gossip_sim.topology import catalogue, files, generators, links
+from gossip_sim.topology import catalogue, files, generators, links, sequences, varying
 from gossip_sim.topology.catalogue import catalogue_names, catalogue_path, load_catalogue
 from gossip_sim.topology.files import GRAPH_FILE_EXTENSIONS, load_graph_file
 from gossip_sim.topology.generators import TOPOLOGIES
@@ -38,11 +38,13 @@ from gossip_sim.topology.links import (
     great_circle_latency,
     link_profile,
 )
+from gossip_sim.topology.varying import GraphSchedule, mix_sequence, schedule_of
 
 __all__ = [
     "GRAPH_FILE_EXTENSIONS",
     "LINK_PROFILES",
     "TOPOLOGIES",
+    "GraphSchedule",
     "LinkProfile",
     "apply_links",
     "build",
@@ -57,7 +59,12 @@ __all__ = [
     "links",
     "load_catalogue",
     "load_graph_file",
+    "mix_sequence",
+    "schedule_of",
+    "sequences",
     "sized_by_file",
+    "spec_path",
+    "varying",
 ]
 
 
@@ -121,7 +128,11 @@ def build(
     if isinstance(n_agents, np.integer):
         n_agents = int(n_agents)
     graph, name = _resolve(spec, n_agents, seed)
-    components = nx.number_connected_components(graph)
+    components = (
+        nx.number_strongly_connected_components(graph)
+        if isinstance(graph, nx.DiGraph)  # every agent must reach every other along the arrows
+        else nx.number_connected_components(graph)
+    )
     if components > 1:
         raise ConfigError(
             f"topology {name!r} is disconnected ({components} components); gossip needs a "
@@ -133,34 +144,63 @@ def build(
 
 
 def sized_by_file(spec: str | Path) -> bool:
-    """Return True if ``spec`` names a catalogue network or a graph file (which fix K).
+    """Return True if ``spec`` names a catalogue network or a file (which fix K).
 
     Examples
     --------
     >>> sized_by_file("abilene"), sized_by_file("my/net.graphml"), sized_by_file("ring")
     (True, True, False)
+    >>> sized_by_file("sequence:path=my/graphs.toml")
+    True
     """
     text = str(spec).strip()
-    if isinstance(spec, Path) or (not text.lower().startswith("file:") and _is_path(text)):
+    if isinstance(spec, Path) or _is_path(text):
         return True
     name, _ = parse_spec(text)
-    return name == "file" or (name not in TOPOLOGIES and name in catalogue_names())
+    if name in TOPOLOGIES:
+        return bool(TOPOLOGIES.entry(name).facts["sized_by_file"])
+    return name in catalogue_names()
+
+
+def spec_path(spec: str | Path) -> str | None:
+    """Return the file a topology spec reads (a path, ``file:path=``, ``sequence:path=``).
+
+    None for generators and catalogue names, or when the spec names no path.
+
+    Examples
+    --------
+    >>> spec_path("sequence:path=my/graphs.toml"), spec_path("my/net.graphml")
+    ('my/graphs.toml', 'my/net.graphml')
+    >>> spec_path("ring") is None, spec_path("abilene") is None
+    (True, True)
+    """
+    text = str(spec).strip()
+    if isinstance(spec, Path) or _is_path(text):
+        return text
+    name, params = parse_spec(text)
+    if name in TOPOLOGIES and TOPOLOGIES.entry(name).facts["sized_by_file"]:
+        path = params.get("path")
+        return None if path is None else str(path)
+    return None
 
 
 def _is_path(text: str) -> bool:
+    """Return whether ``text`` is a graph file path (not ``sequence:path=a/b``)."""
+    if parse_spec(text.partition(":")[0])[0] in TOPOLOGIES and ":" in text:
+        return False
     return "/" in text or "\\" in text or Path(text).suffix.lower() in GRAPH_FILE_EXTENSIONS
 
 
 def _resolve(spec: str | Path, n_agents: int | None, seed: int) -> tuple[nx.Graph, str]:
     """Return the bare graph named by ``spec`` and the name to record for it."""
     text = str(spec).strip()
-    if isinstance(spec, Path) or (not text.lower().startswith("file:") and _is_path(text)):
+    if isinstance(spec, Path) or _is_path(text):
         graph = generators.file(n_agents, text)
         return graph, str(graph.graph.get("name") or Path(text).stem)
     name, params = parse_spec(text)
     if name in TOPOLOGIES:
         entry = TOPOLOGIES.entry(name)
-        if n_agents is None and name != "file":
+        if n_agents is None and not entry.facts["sized_by_file"]:
             raise ConfigError(f"topology {name!r} needs the number of agents (agents=K); got none")
         graph = TOPOLOGIES.create(text, n_agents=n_agents, seed=seed)
         return graph, (graph.graph.get("name") if name == "file" else None) or entry.name
@@ -224,7 +264,9 @@ def describe(graph: nx.Graph) -> dict[str, object]:
     degrees = [d for _, d in graph.degree]
     if graph.number_of_nodes() <= 1:
         diameter: object = 0
-    elif nx.is_connected(graph):
+    elif (
+        nx.is_strongly_connected(graph) if isinstance(graph, nx.DiGraph) else nx.is_connected(graph)
+    ):
         diameter = nx.diameter(graph)
     else:
         diameter = "infinite (disconnected)"
@@ -247,4 +289,8 @@ def describe(graph: nx.Graph) -> dict[str, object]:
         facts["coordinator"] = graph.graph["coordinator"]
     if graph.graph.get("source"):
         facts["source"] = graph.graph["source"]
+    schedule = schedule_of(graph)
+    if schedule is not None:
+        every = "random each round" if schedule.period is None else f"period {schedule.period}"
+        facts["rounds"] = f"time-varying ({every}); the edges are the union of its rounds"
     return facts

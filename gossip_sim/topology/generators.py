@@ -33,7 +33,9 @@ __all__ = ["TOPOLOGIES"]
 #: The graph generators by name. Fact each registration may state: ``layout`` -- how a drawing
 #: places the nodes when they have no coordinates (``"circle"`` or ``"spring"``); ``links`` --
 #: an upper estimate of its link count, ``links(K, params)``, for :mod:`gossip_sim.sizing`
-#: (default 2K: rings, paths, stars, grids, tori, trees).
+#: (default 2K: rings, paths, stars, grids, tori, trees); ``varying`` -- a time-varying graph
+#: (:mod:`gossip_sim.topology.varying`: the graph is the union of its rounds, with a schedule);
+#: ``sized_by_file`` -- K is the size of the file the spec names (``path=``).
 
 
 def _sparse_links(k: int, params: dict[str, Any]) -> int:
@@ -47,7 +49,9 @@ def _log_links(k: int, params: dict[str, Any]) -> int:
 
 
 TOPOLOGIES: Registry[Callable[..., nx.Graph]] = Registry(
-    "topology", facts={"layout": "spring", "links": _sparse_links}, supplied=("seed",)
+    "topology",
+    facts={"layout": "spring", "links": _sparse_links, "varying": False, "sized_by_file": False},
+    supplied=("seed",),
 )
 
 _TRIES = 100  # resamples of a random graph before refusing it as (almost surely) disconnected
@@ -386,7 +390,28 @@ def exponential(n_agents: int) -> nx.Graph:
     return graph
 
 
-@TOPOLOGIES.register("file")
+@TOPOLOGIES.register("directed-exponential", layout="circle", links=_log_links)
+def directed_exponential(n_agents: int) -> nx.DiGraph:
+    """Directed exponential graph (Assran et al. 2019): i → i + 2^k (mod K), 2^k <= K - 1; K >= 2.
+
+    A :class:`networkx.DiGraph` (every agent has log2 K out- and in-neighbours), for push-sum
+    and SGP; the network carries each link both ways (replies and acknowledgements).
+
+    Examples
+    --------
+    >>> g = gs.topology.TOPOLOGIES.get("directed-exponential")(8)
+    >>> g.is_directed(), sorted(g.successors(0)), sorted(g.predecessors(0))
+    (True, [1, 2, 4], [4, 6, 7])
+    """
+    n_agents = _agents("directed-exponential", n_agents, 2)
+    graph: nx.DiGraph[int] = nx.DiGraph()
+    graph.add_nodes_from(range(n_agents))
+    steps = [1 << j for j in range((n_agents - 1).bit_length())]
+    graph.add_edges_from((i, (i + s) % n_agents) for i in range(n_agents) for s in steps)
+    return graph
+
+
+@TOPOLOGIES.register("file", sized_by_file=True)
 def file(n_agents: int | None = None, path: str | None = None) -> nx.Graph:
     """Your own graph file (GraphML, GML, edge list or node-link JSON); K = its node count.
 
