@@ -7,7 +7,7 @@ import pytest
 
 from gossip_sim.cli import main
 from gossip_sim.errors import ConfigError
-from gossip_sim.report.cli import split_specs
+from gossip_sim.report.cli import compare_parser, split_specs
 from gossip_sim.report.compare import Comparison, Stat, compare
 from gossip_sim.report.compare_figures import pareto_front
 
@@ -103,8 +103,14 @@ def test_compare_csv_columns_are_numbers_for_pandas(k16):
         "bits_to_target_mean",
         "time_to_target_s_mean",
         "final_error",
+        "loss",
+        "messages_lost",
+        "stale_uses",
+        "agents_alive",
     ):
         assert pandas.api.types.is_float_dtype(table[column]), column
+    assert table.loss.tolist() == [0.0] * 3 and table.messages_lost.tolist() == [0.0] * 3
+    assert table.agents_alive.tolist() == [16.0] * 3  # nothing can go wrong: the fast path
     for column in ("agents", "edges", "max_degree", "seeds", "reached", "round_budget"):
         assert pandas.api.types.is_integer_dtype(table[column]), column
     ring = table.set_index("topology").loc["ring"]
@@ -264,6 +270,15 @@ def test_split_specs_keeps_parameters_with_their_spec():
         (["--topologies", "ring", "--compressor", "qsdg:s=4"], r"did you mean 'qsgd'"),
         (["--topologies", "ring", "--agents", "x"], r"give agent counts as integers"),
         (["--topologies", "ring", "--workers", "2", "--scheduler", "tcp://h:1"], r"not both"),
+        (["--topologies", "ring", "--losses", "0,1.5"], r"loss = 1.5 is not a probability"),
+        (["--topologies", "ring", "--losses", "0,x"], r"give loss probabilities in \[0, 1\]"),
+        (["--topologies", "ring", "--losses", "0.1,0.1"], r"names a loss twice"),
+        (["--topologies", "ring", "--deadline", "-1"], r"deadline = -1.0 s is not valid"),
+        (
+            ["--topologies", "star", "--algorithm", "parameter-server", "--problem",
+             "quadratic", "--losses", "0,0.1"],
+            r"parameter-server runs only where nothing can go wrong .*--losses",
+        ),
     ],
 )
 def test_bad_input_is_refused_before_anything_runs(tmp_path, capsys, argv, message):
@@ -301,3 +316,138 @@ def test_every_shared_run_setting_is_a_compare_flag_from_the_one_declaration(tmp
     with (tmp_path / "compare.csv").open() as handle:
         row = next(csv.DictReader(handle))
     assert float(row["latency_min_s"]) == float(row["latency_max_s"]) == 0.002
+
+
+# --- the loss axis (issue 18) ---------------------------------------------------------------
+
+
+def test_the_loss_axis_crosses_topologies_and_seeds():
+    c = Comparison(("ring", "torus"), losses=(0, 0.1, 0.3), seeds=(0, 1))
+    cells = [(r.config.topology, r.config.loss, r.config.seed) for r in c.plan()]
+    assert len(cells) == 2 * 3 * 2 == len(set(cells))
+    assert {loss for _, loss, _ in cells} == {0.0, 0.1, 0.3}
+    assert c.faulty and not Comparison(("ring",), losses=(0,)).faulty
+    # loss 0 is the run without a loss axis: the same configuration, the same digest
+    without = Comparison(("ring", "torus"), seeds=(0, 1)).plan()
+    zero = [r.config for r in c.plan() if r.config.loss == 0]
+    assert [r.config.digest() for r in without] == [z.digest() for z in zero]
+
+
+def test_shared_fault_settings_reach_every_run(tmp_path):
+    c = Comparison(("ring",), agents=(6,), run={"dim": 4, "rounds": 20, "deadline": 2e-6})
+    assert all(r.config.deadline == 2e-6 for r in c.plan()) and c.faulty
+    out = compare(c, tmp_path, workers=1)
+    (row,) = out.rows
+    # datacenter links take 5 µs: every copy misses a 2 µs deadline and is mixed stale
+    assert row.stale_uses == 6 * 2 * 20 and row.messages_lost == 0 and row.agents_alive == 6
+    with (tmp_path / "compare.csv").open() as handle:
+        line = next(csv.DictReader(handle))
+    assert float(line["stale_uses"]) == row.stale_uses
+    assert "event-driven engine" in (tmp_path / "report.md").read_text()
+
+
+def test_a_shared_crash_fraction_shows_in_agents_alive(tmp_path):
+    run = {"dim": 4, "rounds": 20, "target": 1e-12, "crash_fraction": 0.25, "crash_round": 5}
+    out = compare(Comparison(("ring",), agents=(9,), run=run), tmp_path, workers=1)
+    (row,) = out.rows
+    assert row.agents_alive == 9 - 2  # round(0.25 x 9) crash-stop at round 5
+    with (tmp_path / "compare.csv").open() as handle:
+        assert float(next(csv.DictReader(handle))["agents_alive"]) == 7
+
+
+@pytest.fixture(scope="module")
+def lossy(tmp_path_factory):
+    """Ring and torus at loss 0, 0.1 and 0.3; and the same comparison without the loss axis."""
+    run = {"dim": 8, "rounds": 60, "target": 1e-4, "links": "lan"}
+    with_losses = Comparison(("ring", "torus"), agents=(9,), losses=(0, 0.1, 0.3), run=run)
+    without = Comparison(("ring", "torus"), agents=(9,), run=run)
+    return (
+        compare(with_losses, tmp_path_factory.mktemp("lossy"), workers=1),
+        compare(without, tmp_path_factory.mktemp("lossless"), workers=1),
+    )
+
+
+def test_loss_zero_rows_keep_the_numbers_of_a_comparison_without_losses(lossy):
+    out, plain = lossy
+    assert [(r.topology, r.loss) for r in out.rows] == [
+        (t, p) for t in ("ring", "torus") for p in (0.0, 0.1, 0.3)
+    ]
+    for before in plain.rows:
+        now = next(r for r in out.rows if r.topology == before.topology and r.loss == 0)
+        for name in ("rounds", "bits", "time", "final_error", "bits_per_round", "reached"):
+            assert getattr(now, name) == getattr(before, name), name
+        assert (now.messages_lost, now.stale_uses, now.agents_alive) == (0, 0, 9)
+
+
+def test_compare_csv_has_the_loss_and_fault_columns(lossy):
+    out, _ = lossy
+    with (out.directory / "compare.csv").open() as handle:
+        table = list(csv.DictReader(handle))
+    assert [(r["topology"], float(r["loss"])) for r in table] == [
+        (r.topology, r.loss) for r in out.rows
+    ]
+    for line in table:
+        faults = ("messages_lost", "stale_uses", "agents_alive")
+        lost, stale, alive = (float(line[k]) for k in faults)
+        assert alive == 9
+        if float(line["loss"]) == 0:
+            assert lost == stale == 0
+        else:  # a message lost without retransmission is mixed stale by its receiver
+            assert lost > 0 and stale >= lost
+    ring = {float(r["loss"]): float(r["messages_lost"]) for r in table if r["topology"] == "ring"}
+    assert ring[0.3] > ring[0.1] > 0
+    # lost for good: about p of the 2 x 9 messages a round (ring) (no retransmission)
+    rounds = next(r for r in out.rows if r.topology == "ring" and r.loss == 0.3).budget
+    assert 0.2 * 18 * rounds < ring[0.3] < 0.4 * 18 * rounds
+
+
+def test_the_report_says_what_the_loss_axis_is_and_draws_a_curve_per_loss(lossy):
+    out, _ = lossy
+    md = (out.directory / "report.md").read_text()
+    assert "'loss' is the probability that each transmission is lost" in md
+    assert "| topology | loss | messages lost |" in md
+    assert "figures/error-vs-bits-by-loss.png" in md
+    assert (out.directory / "figures" / "error-vs-bits-by-loss.png").is_file()
+    assert "Message loss: ring (9 agents)" in md
+    # winners compete at one loss: each loss that both topologies reached has its own star
+    for loss in (0.0,):
+        stars = [r for r in out.rows if r.loss == loss and "bits" in r.wins]
+        assert len(stars) == 1
+
+
+def test_the_loss_figure_has_a_panel_per_topology_and_a_curve_per_loss(lossy, tmp_path):
+    import matplotlib.pyplot as plt
+
+    from gossip_sim.report import compare_figures
+
+    out, _ = lossy
+    drawn = {}
+    real_save = compare_figures._save
+
+    def keep(fig, path):
+        drawn[path.name] = [(ax.get_title(), len(ax.get_lines())) for ax in fig.axes]
+        return real_save(fig, path)
+
+    compare_figures._save = keep
+    try:
+        compare_figures.draw_figures(out.rows, out.results, out.comparison, tmp_path)
+    finally:
+        compare_figures._save = real_save
+    panels = drawn["error-vs-bits-by-loss.png"]
+    assert [title for title, _ in panels] == ["ring", "torus"]
+    assert all(lines == 3 + 1 for _, lines in panels)  # a curve per loss and the target
+    plt.close("all")
+
+
+def test_compare_command_takes_losses_and_prints_them(tmp_path, capsys):
+    code = main(
+        ["compare", "--topologies", "ring", "--agents", "6", "--dim", "4", "--rounds", "15",
+         "--losses", "0,0.2", "--out", str(tmp_path), "--workers", "1"]
+    )  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "gossip-sim compare: 2 runs into" in printed
+    assert re.search(r"^ring\s+0\.2\s+[1-9]", printed, re.M)  # loss, then messages lost
+    flags = {o for a in compare_parser()._actions for o in a.option_strings}
+    assert {"--losses", "--deadline", "--retransmit", "--crash-fraction"} <= flags
+    assert "--loss" not in flags  # the axis replaces the single setting

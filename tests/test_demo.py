@@ -18,6 +18,7 @@ TINY = {
     "spectral-gap": {"agents": 9, "dim": 3, "frames": 4},
     "coordinator": {"agents": 3, "dim": 2000, "frames": 4, "show_rounds": 2},
     "bits": {"max_bits": 2, "agents": 2, "dim": 40, "samples": 3, "rounds": 15, "frames": 4},
+    "loss": {"agents": 6, "dim": 3, "rounds": 12, "frames": 4},
 }
 
 
@@ -144,6 +145,8 @@ def test_demo_command_lists_and_runs(tmp_path, capsys):
         (["demo", "bits", "--topology", "ring"], r"demo 'bits' has no parameter 'topology'"),
         (["demo", "consensus", "--frames", "1"], rf"frames = 1 is not valid; .* 2 to {MAX_FRAMES}"),
         (["demo", "spectral-gap", "--agents", "10"], r"torus needs K = rows x cols"),
+        (["demo", "loss:losses=0/1.5"], r"loss = 1.5 is not a probability; give a number in"),
+        (["demo", "loss:losses=0/x"], r"losses = '0/x' is not valid; give probabilities as"),
     ],
 )
 def test_bad_demo_input_is_one_line(tmp_path, capsys, argv, message):
@@ -155,3 +158,42 @@ def test_bad_demo_input_is_one_line(tmp_path, capsys, argv, message):
 def test_frame_count_is_capped():
     with pytest.raises(ConfigError, match="give an integer from 2 to"):
         run("consensus", ".", frames=MAX_FRAMES + 1)
+
+
+def test_loss_demo_marks_exactly_the_messages_the_network_lost():
+    from gossip_sim.demo.loss import lost_messages
+
+    config = RunConfig(topology="ring", agents=8, dim=3, rounds=40, links="lan", target=None)
+    lossless = Recording.of(config)
+    assert all(links == [] for links in lost_messages(lossless))
+    rec = Recording.of(RunConfig(**{**config.to_dict(), "loss": 0.2}))
+    lost = lost_messages(rec)
+    assert [len(links) for links in lost] == [f.messages_lost for f in rec.trace.faults]
+    assert 0.1 * 16 * 40 < sum(map(len, lost)) < 0.3 * 16 * 40  # about p of 2K a round
+    edges = {frozenset(e) for e in rec.graph.edges()}
+    assert all(frozenset(link) in edges for links in lost for link in links)
+
+
+def test_loss_demo_facts_grow_with_the_loss(tmp_path):
+    out = run("loss", tmp_path, dpi=30, agents=8, dim=3, rounds=30, frames=2)
+    lost, error = out.facts["messages_lost"], out.facts["final_consensus_error"]
+    assert list(lost) == ["p = 0", "p = 0.1", "p = 0.3"]
+    assert lost["p = 0"] == 0 < lost["p = 0.1"] < lost["p = 0.3"]
+    assert error["p = 0"] < 1e-3 < min(error["p = 0.1"], error["p = 0.3"])  # the copies drift
+    bits = set(out.facts["bits"].values())
+    assert len(bits) == 1  # without ARQ a lost message costs its bits all the same
+
+
+def test_loss_demo_refuses_a_loss_that_is_not_a_probability():
+    with pytest.raises(ConfigError, match=r"loss = 1.5 is not a probability; give a number"):
+        run("loss", ".", losses=(0, 1.5))
+    with pytest.raises(ConfigError, match=r"give distinct probabilities"):
+        run("loss", ".", losses=(0.1, 0.1))
+
+
+def test_loss_demo_takes_its_losses_from_the_command_line(tmp_path, capsys):
+    argv = ["demo", "loss:losses=0/0.2,rounds=8,dim=2", "--agents", "5", "--frames", "2"]
+    assert main([*argv, "--dpi", "30", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"messages lost\s+p = 0: 0, p = 0.2: [1-9]", printed)
+    assert (tmp_path / "loss.gif").is_file() and (tmp_path / "loss.html").is_file()

@@ -10,12 +10,14 @@ self-contained player) and ``NAME.png`` (the last frame); in a notebook the retu
 ``coordinator``  star vs ring on wide-area links: every NIC's busy periods, the hub's queue
 ``bits``         Song et al.'s server algorithm at 1..16 bits per entry, sketch on and off,
                  accuracy against bits with the lower bound's line
+``loss``         CHOCO-GOSSIP with 0, 10 % and 30 % of messages lost: lost messages marked,
+                 consensus error and messages lost against the round
 ===============  ============================================================================
 
 Examples
 --------
 >>> DEMOS.names()
-['bits', 'consensus', 'coordinator', 'spectral-gap']
+['bits', 'consensus', 'coordinator', 'loss', 'spectral-gap']
 >>> import tempfile
 >>> out = run("spectral-gap", tempfile.mkdtemp(), agents=9, frames=2)
 >>> sorted(p.suffix for p in out.files)
@@ -32,6 +34,7 @@ from gossip_sim.demo.animation import MAX_FRAMES, Animation, DemoOutput, frame_c
 from gossip_sim.demo.bits import bits_demo
 from gossip_sim.demo.consensus import consensus_demo
 from gossip_sim.demo.coordinator import coordinator_demo
+from gossip_sim.demo.loss import loss_demo
 from gossip_sim.demo.spectral import spectral_gap_demo
 
 __all__ = ["DEMOS", "MAX_FRAMES", "Animation", "DemoOutput", "demo_files", "run"]
@@ -41,6 +44,7 @@ DEMOS.register("consensus")(consensus_demo)
 DEMOS.register("spectral-gap")(spectral_gap_demo)
 DEMOS.register("coordinator")(coordinator_demo)
 DEMOS.register("bits")(bits_demo)
+DEMOS.register("loss")(loss_demo)
 
 
 def demo_files(folder: Path) -> str | None:

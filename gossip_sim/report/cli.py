@@ -53,6 +53,19 @@ def _agents(text: str) -> list[int]:
     return values
 
 
+def _losses(text: str) -> list[float]:
+    """Parse ``--losses 0,0.1,0.3`` (the range is checked by the comparison, in one line)."""
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not valid; give loss probabilities in [0, 1], e.g. 0,0.1,0.3"
+        ) from None
+    if not values:
+        raise argparse.ArgumentTypeError("give at least one loss probability, e.g. --losses 0,0.1")
+    return values
+
+
 def compare_parser(width: int | None = None) -> argparse.ArgumentParser:
     """Return the parser of ``gossip-sim compare`` (``width``: the help text's line width)."""
     from gossip_sim.cli.parsing import add_setting, subcommand_parser
@@ -81,6 +94,15 @@ def compare_parser(width: int | None = None) -> argparse.ArgumentParser:
         action="append",
         help="compressor spec; several as a comma list or repeated flags (a Pareto front over "
         "topologies x compressors); default: the algorithm's own",
+    )
+    parser.add_argument(
+        "--losses",
+        type=_losses,
+        metavar="P[,P...]",
+        help="message-loss probabilities, a comma list (0,0.1,0.3): every topology runs at "
+        "each (each transmission lost independently; no retransmission unless --retransmit); "
+        "loss > 0 runs on the event-driven engine, and figures/error-vs-bits-by-loss.png draws "
+        "one curve per loss",
     )
     shared = parser.add_argument_group(
         "run settings", "as in gossip-sim --help, shared by every run of the comparison"
@@ -116,6 +138,7 @@ def compare_command(argv: Sequence[str]) -> int:
         compressors=tuple(compressors),
         seeds=tuple(range(args.seeds)),
         run=run,
+        losses=tuple(args.losses or ()),
     )
     comparison.check()
     out = (
@@ -148,7 +171,11 @@ def compare_command(argv: Sequence[str]) -> int:
     failed = output.results.failures
     print_failures(failed)
     if not args.quiet:
-        headers, rows = table(output.rows, several_compressors=len(compressors) > 1)
+        headers, rows = table(
+            output.rows,
+            several_compressors=len(compressors) > 1,
+            faults=output.comparison.faulty,
+        )
         print(_text_table(headers, rows))
         print()
         print(_reading(output))

@@ -1,11 +1,13 @@
-"""Which topology? One algorithm run on several topologies, sizes and compressors, then a report.
+"""Which topology? One algorithm on several topologies, sizes, compressors, losses; a report.
 
 :class:`Comparison` says what to compare; :func:`compare` runs it (through
 :func:`~gossip_sim.sweep.run_sweep`: local processes or a Dask cluster, resumable) and writes,
 into one folder, ``report.html`` (self-contained), ``report.md`` (the same content),
 ``compare.csv`` (the table), ``figures/*.png`` and the sweep's tidy ``runs.csv`` and
 ``rounds.csv``. A topology that does not reach the target within the round budget, or whose
-runs fail (a coordinator algorithm on a ring), stays in the table, saying so.
+runs fail (a coordinator algorithm on a ring), stays in the table, saying so. With a loss axis
+(``Comparison.losses``) every row is a topology at one loss probability, and
+``figures/error-vs-bits-by-loss.png`` draws one curve per loss for each topology.
 
 Examples
 --------
@@ -89,6 +91,7 @@ def _row(group: Results) -> TopologyRow:
     summaries = [r.summary for r in drawn if r.summary is not None]
     finals = [s.final_error for s in summaries if s.final_error > 0]
     per_round = [s.total_bits / s.rounds for s in summaries if s.rounds]
+    faults = [s.faults for s in summaries if s.faults is not None]
     return TopologyRow(
         topology=config.topology,
         compressor=config.compressor,
@@ -111,17 +114,28 @@ def _row(group: Results) -> TopologyRow:
         budget=config.rounds,
         failure=next((r.why for r in failed), None),
         failed=len(failed),
+        loss=float(config.loss) if isinstance(config.loss, (int, float)) else 0.0,
+        messages_lost=_mean([f.messages_lost for f in faults]),
+        stale_uses=_mean([f.stale_uses for f in faults]),
+        agents_alive=_mean([f.agents_alive for f in faults]),
         graph=graph,
     )
 
 
-def _mark_winners(rows: list[TopologyRow]) -> None:
-    """Mark, among rows of equal size where all seeds reached the target, the fewest bits/time.
+def _mean(values: list[int]) -> float | None:
+    return float(np.mean(values)) if values else None
 
-    Rows tied for the least (their figures read the same) are all marked.
+
+def _mark_winners(rows: list[TopologyRow]) -> None:
+    """Mark, among rows of one size and loss whose seeds all reached the target, the least.
+
+    The fewest bits and the least time are marked; rows tied for the least (their figures
+    read the same) are all marked. Topologies compete at the same loss only (a lossless run
+    beats a lossy one on everything).
     """
-    for size in sorted({r.agents for r in rows}):
-        contenders = [r for r in rows if r.agents == size and r.reached == r.seeds and r.bits]
+    for size, loss in sorted({(r.agents, r.loss) for r in rows}):
+        same = [r for r in rows if (r.agents, r.loss) == (size, loss)]
+        contenders = [r for r in same if r.reached == r.seeds and r.bits]
         if len(contenders) < 2:
             continue
         for kind in ("bits", "time"):  # rows tied for the least all win
@@ -130,8 +144,9 @@ def _mark_winners(rows: list[TopologyRow]) -> None:
 
 
 def rows_of(results: Results) -> list[TopologyRow]:
-    """Return one row per (topology, agents, compressor) of a comparison's results."""
-    rows = [_row(group) for _, group in results.groupby("topology", "agents", "compressor")]
+    """Return one row per (topology, agents, compressor, loss) of a comparison's results."""
+    groups = results.groupby("topology", "agents", "compressor", "loss")
+    rows = [_row(group) for _, group in groups]
     _mark_winners(rows)
     return rows
 
@@ -183,7 +198,9 @@ def compare(
     figures = draw_figures(rows, sweep.results, comparison, directory / "figures")
     doc = Document(_title(comparison, rows))
     doc.paragraph(reading(rows, comparison))
-    headers, body = table(rows, several_compressors=len(comparison.compressors) > 1)
+    headers, body = table(
+        rows, several_compressors=len(comparison.compressors) > 1, faults=comparison.faulty
+    )
     doc.heading("The topologies")
     doc.table(headers, body)
     doc.paragraph(_table_note(comparison), note=True)
@@ -198,10 +215,12 @@ def compare(
 
 
 def _source(c: Comparison) -> dict[str, Any]:
+    losses = {"losses": list(c.losses)} if c.losses else {}  # a comparison without: as before
     return {
         "topologies": list(c.topologies),
         "agents": list(c.agents),
         "compressors": list(c.compressors),
+        **losses,
         "seeds": list(c.seeds),
         "run": c.settings,
     }
@@ -211,9 +230,10 @@ def _title(c: Comparison, rows: list[TopologyRow]) -> str:
     config = RunConfig.from_dict({**c.settings})
     sizes = sorted({r.agents for r in rows})
     size = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]}-{sizes[-1]}"
+    losses = f", message loss {', '.join(f'{p:g}' for p in c.losses)}" if c.losses else ""
     return (
         f"Which topology? {config.algorithm} on {len(c.topologies)} topologies, "
-        f"{size} agents, {config.links} links"
+        f"{size} agents, {config.links} links{losses}"
     )
 
 
@@ -229,18 +249,62 @@ def _table_note(c: Comparison) -> str:
         "bandwidth: a catalogue network keeps its own, from its file). The spectral gap is "
         f"1 - |λ₂| of the mixing matrix W ({c.settings.get('mixing', 'metropolis-hastings')} "
         "weights). ★ marks the fewest bits and the least time among topologies of "
-        "the same size whose every seed reached the target."
+        f"the same size{' and loss' if c.losses else ''} whose every seed reached the target."
+        + _faults_note(c)
+    )
+
+
+def _faults_note(c: Comparison) -> str:
+    """Say what the loss axis and the fault columns mean (empty when nothing can go wrong)."""
+    if not c.faulty:
+        return ""
+    retransmit = c.settings.get("retransmit", "off")
+    resend = (
+        "lost messages are not sent again"
+        if retransmit == "off"
+        else f"lost transmissions are sent again ({retransmit}; copies and acknowledgements "
+        "are counted in the bits and the time)"
+    )
+    axis = (
+        " 'loss' is the probability that each transmission is lost, independently on every "
+        f"link (Bernoulli); {resend}; a run at loss 0 is the run a comparison without a loss "
+        "axis makes."
+        if c.losses
+        else ""
+    )
+    return (
+        f"{axis} Runs where something can go wrong run on the event-driven engine: every agent "
+        "mixes the latest copy it holds of each neighbour's message. 'messages lost' counts "
+        "the messages lost for good (mean over seeds); compare.csv also gives the stale uses "
+        "(a neighbour's copy mixed without that round's message) and the agents alive at the "
+        "end."
     )
 
 
 def _how(c: Comparison, runs: list[PlannedRun], ran: int, reused: int) -> str:
     settings = ", ".join(f"{k}={format_value(v)}" for k, v in sorted(c.settings.items()))
+    losses = f" Losses: {', '.join(f'{p:g}' for p in c.losses)}." if c.losses else ""
     return (
-        f"{len(runs)} runs ({len(c.seeds)} seed(s) each; {ran} run now, {reused} kept from an "
-        f"earlier run of this comparison). Shared settings: {settings}. Every run's settings "
-        "are in `sweep.json`, its per-round figures in `rounds.csv` and its final figures in "
-        "`runs.csv`; this table is `compare.csv`."
+        f"{len(runs)} runs ({_axes(c)}{len(c.seeds)} seed(s) each; {ran} run now, {reused} "
+        f"kept from an earlier run of this comparison). Shared settings: {settings}.{losses} "
+        "Every run's settings are in `sweep.json`, its per-round figures in `rounds.csv` and "
+        "its final figures in `runs.csv`; this table is `compare.csv`."
     )
+
+
+def _axes(c: Comparison) -> str:
+    """Say what the comparison crossed, e.g. "2 topologies x 3 losses, " (empty: topologies only).
+
+    Examples
+    --------
+    >>> _axes(Comparison(("ring", "torus"), losses=(0, 0.1, 0.3))), _axes(Comparison(("ring",)))
+    ('2 topologies x 3 losses, ', '')
+    """
+    sizes = len(c.agents) if len(c.agents) > 1 else 0
+    counts = [(len(c.topologies), "topologies"), (sizes, "sizes")]
+    counts += [(len(c.compressors), "compressors"), (len(c.losses), "losses")]
+    shown = [f"{n} {what}" for n, what in counts if n > 1 or (what == "topologies" and n)]
+    return f"{' x '.join(shown)}, " if len(shown) > 1 else ""
 
 
 def _write_table(rows: list[TopologyRow], directory: Path) -> Path:
@@ -249,6 +313,7 @@ def _write_table(rows: list[TopologyRow], directory: Path) -> Path:
     columns = [
         "topology",
         "compressor",
+        "loss",
         "agents",
         "edges",
         "max_degree",
@@ -269,6 +334,7 @@ def _write_table(rows: list[TopologyRow], directory: Path) -> Path:
         "round_budget",
         "wins",
         "failure",
+        *_FAULT_COLUMNS,
     ]
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -279,6 +345,7 @@ def _write_table(rows: list[TopologyRow], directory: Path) -> Path:
                 [
                     r.topology,
                     r.compressor,
+                    r.loss,
                     r.agents,
                     r.edges,
                     r.max_degree,
@@ -294,10 +361,14 @@ def _write_table(rows: list[TopologyRow], directory: Path) -> Path:
                     r.budget,
                     "+".join(r.wins),
                     r.failure,
+                    *(getattr(r, key) for key in _FAULT_COLUMNS),
                 ]
             )
     return path
 
+
+#: compare.csv's fault totals, each the mean over seeds (on the fast path: 0, 0 and K).
+_FAULT_COLUMNS = ("messages_lost", "stale_uses", "agents_alive")
 
 #: compare.csv's numbers for the links (the range over the graph's links; empty: no links).
 _LINK_COLUMNS = ("latency_min_s", "latency_max_s", "bandwidth_min_bps", "bandwidth_max_bps")

@@ -5,7 +5,9 @@
 * ``tradeoff.png``: bits to target against time to target, one point per topology x
   compressor, the Pareto front (no other point is better on both) joined;
 * ``spectral-gap-vs-agents.png`` (several sizes only): each topology's spectral gap against K;
-* ``graphs.png``: every topology drawn, edge widths proportional to w_ij.
+* ``graphs.png``: every topology drawn, edge widths proportional to w_ij;
+* ``error-vs-bits-by-loss.png`` (a loss axis only): one panel per topology (and size and
+  compressor), one curve per message-loss probability.
 
 Examples
 --------
@@ -46,26 +48,45 @@ def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
 
 def _runs(results: Results, row: TopologyRow) -> Results:
     return results.where(
-        topology=row.topology, agents=row.requested_agents, compressor=row.compressor
+        topology=row.topology, agents=row.requested_agents, compressor=row.compressor, loss=row.loss
     )
 
 
-def _label(row: TopologyRow, several: bool) -> str:
-    return f"{row.topology}, {row.compressor}" if several else row.topology
+def _label(row: TopologyRow, several: bool, lossy: bool = False) -> str:
+    name = f"{row.topology}, {row.compressor}" if several else row.topology
+    return f"{name}, loss {row.loss:g}" if lossy else name
 
 
-def _style(rows: Sequence[TopologyRow]) -> dict[tuple[str, str], dict[str, Any]]:
-    """One colour per topology, one marker per compressor, the same in every figure."""
+def _lossy(rows: Sequence[TopologyRow]) -> bool:
+    return len({r.loss for r in rows}) > 1
+
+
+_Key = tuple[str, str, float]
+
+
+def _key(row: TopologyRow) -> _Key:
+    return (row.topology, row.compressor, row.loss)
+
+
+def _style(rows: Sequence[TopologyRow]) -> dict[_Key, dict[str, Any]]:
+    """One colour per topology, one marker per compressor, the same in every figure.
+
+    The line style tells compressors apart, or, with a loss axis, losses.
+    """
     import matplotlib
 
     colours = matplotlib.color_sequences["tab10"]
     names = list(dict.fromkeys(r.topology for r in rows))
     compressors = list(dict.fromkeys(r.compressor for r in rows))
+    losses = sorted({r.loss for r in rows})
+    dashes = losses.index if len(losses) > 1 else (lambda _: 0)
     return {
-        (r.topology, r.compressor): {
+        _key(r): {
             "color": colours[names.index(r.topology) % len(colours)],
             "marker": _MARKERS[compressors.index(r.compressor) % len(_MARKERS)],
-            "linestyle": ("-", "--", ":", "-.")[compressors.index(r.compressor) % 4],
+            "linestyle": ("-", "--", ":", "-.")[
+                (dashes(r.loss) if len(losses) > 1 else compressors.index(r.compressor)) % 4
+            ],
         }
         for r in rows
     }
@@ -106,17 +127,17 @@ def _error_figure(
     fig, axes = plt.subplots(
         1, len(sizes), figsize=(5.2 * len(sizes), 4.2), squeeze=False, constrained_layout=True
     )
-    styles, several = _style(rows), len(c.compressors) > 1
+    styles, several, lossy = _style(rows), len(c.compressors) > 1, _lossy(rows)
     for ax, size in zip(axes[0], sizes, strict=True):
         for row in (r for r in rows if r.agents == size):
             runs = [r for r in _runs(results, row) if r.rounds]
             if runs:
-                style = styles[(row.topology, row.compressor)]
+                style = styles[_key(row)]
                 plot_band(
                     ax,
                     runs,
                     x,
-                    label=_label(row, several),
+                    label=_label(row, several, lossy),
                     color=style["color"],
                     linestyle=style["linestyle"],
                 )
@@ -144,13 +165,13 @@ def _tradeoff_figure(rows: Sequence[TopologyRow], c: Comparison, path: Path) -> 
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8.4, 4.8), constrained_layout=True)
-    styles, several = _style(rows), len(c.compressors) > 1
+    styles, several, lossy = _style(rows), len(c.compressors) > 1, _lossy(rows)
     done = [r for r in rows if r.reached == r.seeds and r.bits and r.time]
     sized = len({r.agents for r in done}) > 1
     for r in done:
         if r.bits is None or r.time is None:  # `done` holds only rows with both
             continue
-        style = styles[(r.topology, r.compressor)]
+        style = styles[_key(r)]
         ax.errorbar(
             r.bits.mean,
             r.time.mean,
@@ -158,29 +179,32 @@ def _tradeoff_figure(rows: Sequence[TopologyRow], c: Comparison, path: Path) -> 
             yerr=r.time.std,
             fmt=style["marker"],
             color=style["color"],
-            label=f"{_label(r, several)} (K={r.agents})",
+            label=f"{_label(r, several, lossy)} (K={r.agents})",
         )
         ax.annotate(
-            _label(r, several) + (f", K={r.agents}" if sized else ""),
+            _label(r, several, lossy) + (f", K={r.agents}" if sized else ""),
             (r.bits.mean, r.time.mean),
             textcoords="offset points",
             xytext=(5, 4),
             fontsize="small",
             color=style["color"],
         )
-    sizes = sorted({r.agents for r in done})
-    for size in sizes:  # a front per size: K = 11 and K = 64 do not compete
-        mine = [r for r in done if r.agents == size]
+    groups = sorted({(r.agents, r.loss) for r in done})
+    sizes = sorted({size for size, _ in groups})
+    for n, (size, loss) in enumerate(groups):  # a front per size (and loss): they do not compete
+        mine = [r for r in done if (r.agents, r.loss) == (size, loss)]
         points = [(r.bits.mean, r.time.mean) for r in mine]  # type: ignore[union-attr]
         front = [points[i] for i in pareto_front(points)]
         if len(front) > 1:
-            label = "Pareto front" + (f" (K={size})" if len(sizes) > 1 else "")
+            where = [f"K={size}"] if len(sizes) > 1 else []
+            where += [f"loss {loss:g}"] if lossy else []
+            label = "Pareto front" + (f" ({', '.join(where)})" if where else "")
             ax.plot(
                 *zip(*front, strict=True),
                 color="#444444",
                 linewidth=1,
                 zorder=0,
-                linestyle=("-", "--", ":", "-.")[sizes.index(size) % 4],
+                linestyle=("-", "--", ":", "-.")[n % 4],
                 label=label,
             )
     ax.set_xscale("log")
@@ -208,7 +232,7 @@ def _gap_figure(rows: Sequence[TopologyRow], path: Path) -> Path:
             }
         )
         if mine:
-            style = next(s for (t, _), s in styles.items() if t == name)
+            style = next(s for (t, _, _), s in styles.items() if t == name)
             ax.plot(*zip(*mine, strict=True), marker="o", color=style["color"], label=name)
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
@@ -241,6 +265,56 @@ def _graphs_figure(rows: Sequence[TopologyRow], path: Path) -> Path:
     return _save(fig, path)
 
 
+def _loss_figure(rows: Sequence[TopologyRow], results: Results, c: Comparison, path: Path) -> Path:
+    """Error against bits, one panel per topology (size, compressor), one curve per loss."""
+    import matplotlib.pyplot as plt
+
+    panels = list(dict.fromkeys((r.topology, r.agents, r.compressor) for r in rows))
+    columns = min(3, len(panels))
+    lines = math.ceil(len(panels) / columns)
+    fig, axes = plt.subplots(
+        lines,
+        columns,
+        figsize=(5.2 * columns, 4.2 * lines),
+        squeeze=False,
+        constrained_layout=True,
+    )
+    losses = sorted({r.loss for r in rows})
+    shades = plt.get_cmap("plasma")(
+        [0.85 * i / max(len(losses) - 1, 1) for i in range(len(losses))]
+    )
+    several, sized = len(c.compressors) > 1, len({r.agents for r in rows}) > 1
+    for ax in axes.flat[len(panels) :]:
+        ax.set_axis_off()
+    for ax, panel in zip(axes.flat, panels, strict=False):
+        name, size, compressor = panel
+        ends: list[float] = []
+        for row in (r for r in rows if (r.topology, r.agents, r.compressor) == panel):
+            runs = [r for r in _runs(results, row) if r.rounds]
+            if runs:
+                lost = "" if not row.messages_lost else f", {row.messages_lost:,.0f} lost"
+                plot_band(
+                    ax,
+                    runs,
+                    "cumulative_bits",
+                    label=f"loss {row.loss:g}{lost}",
+                    color=shades[losses.index(row.loss)],
+                )
+                ends += [float(run.column("cumulative_bits")[-1]) for run in runs]
+        ax.axhline(c.settings["target"], color="#444444", linestyle=":", linewidth=1)
+        _whole_curves(ax, ends)
+        ax.set_yscale("log")
+        if ax.get_xscale() == "linear":
+            ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 4))
+        ax.set_xlabel("bits sent (whole network)")
+        ax.set_ylabel(results.error_name)
+        title = name + (f", K={size}" if sized else "") + (f", {compressor}" if several else "")
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize="small")
+    return _save(fig, path)
+
+
 def draw_figures(
     rows: Sequence[TopologyRow], results: Results, c: Comparison, directory: Path
 ) -> list[tuple[Path, str]]:
@@ -261,8 +335,10 @@ def draw_figures(
             _tradeoff_figure(rows, c, directory / "tradeoff.png"),
             "The trade-off: bits against simulated time to the target, one point per topology"
             + (" and compressor" if len(c.compressors) > 1 else "")
+            + (" and loss" if c.losses else "")
             + " (bars: standard deviation over seeds); the line joins the Pareto front: the "
-            "points that no other point of the same size beats on both. Topologies that missed "
+            f"points that no other point of the same size{' and loss' if c.losses else ''} "
+            "beats on both. Topologies that missed "
             "the target are not drawn.",
         ),
     ]
@@ -271,6 +347,22 @@ def draw_figures(
             (
                 _gap_figure(rows, directory / "spectral-gap-vs-agents.png"),
                 "Spectral gap of W against the number of agents, per topology.",
+            )
+        )
+    if c.losses:
+        resend = c.settings.get("retransmit", "off")
+        figures.append(
+            (
+                _loss_figure(rows, results, c, directory / "error-vs-bits-by-loss.png"),
+                "What message loss costs: error against bits sent, one panel per topology, one "
+                f"curve per loss probability ({seeds}; "
+                + (
+                    "lost messages are not sent again"
+                    if resend == "off"
+                    else f"lost transmissions sent again: {resend}"
+                )
+                + "; the legend gives the messages lost, mean over seeds); dotted: the target "
+                f"{target:g}.",
             )
         )
     figures.append(

@@ -69,17 +69,28 @@ def _reached_text(row: TopologyRow) -> str:
     return f"{row.reached}/{row.seeds} (not in {row.budget:,} rounds)"
 
 
+def _count_text(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
 def table(
-    rows: Sequence[TopologyRow], several_compressors: bool
+    rows: Sequence[TopologyRow], several_compressors: bool, faults: bool = False
 ) -> tuple[list[str], list[list[Any]]]:
-    """Return the comparison table's headers and rows (cells as text)."""
+    """Return the comparison table's headers and rows (cells as text).
+
+    ``faults`` adds the columns ``loss`` and ``messages lost`` (mean over seeds).
+    """
     headers = ["topology"] + (["compressor"] if several_compressors else [])
+    headers += ["loss", "messages lost"] if faults else []
     headers += ["agents", "edges", "max degree", "diameter", "links", "spectral gap"]
     headers += ["bits / round", "reached", "rounds to target", "bits to target"]
     headers += ["time to target", "wins"]
     body = []
     for r in rows:
         cells: list[Any] = [r.topology] + ([r.compressor] if several_compressors else [])
+        cells += [f"{r.loss:g}", _count_text(r.messages_lost)] if faults else []
         cells += [f"{r.agents:,}", f"{r.edges:,}", f"{r.max_degree:,}", str(r.diameter), r.links]
         cells += ["-" if r.spectral_gap is None else f"{r.spectral_gap:.4g}"]
         cells += ["-" if r.bits_per_round is None else format_bits(r.bits_per_round)]
@@ -104,34 +115,96 @@ def reading(rows: Sequence[TopologyRow], comparison: Comparison) -> str:
     several = len(comparison.compressors) > 1
     target = comparison.settings["target"]
     links = comparison.settings.get("links", "datacenter")
+    lossy = len({r.loss for r in rows}) > 1
     sentences = []
     sizes = sorted({r.agents for r in rows}, key=lambda k: (-sum(r.agents == k for r in rows), k))
     for size in sizes:
-        group = [r for r in rows if r.agents == size]
-        done = [r for r in group if r.reached == r.seeds and r.bits and r.time]
-        if len(done) == 1:  # alone at its size, or the only one to get there: no contest
-            sentences.append(_alone(done[0], group, target, several))
-            continue
-        sentences += _winners(done, size, target, links, several)
-        sentences += _ordering(done, several)
+        for loss in sorted({r.loss for r in rows if r.agents == size}):
+            group = [r for r in rows if r.agents == size and r.loss == loss]
+            done = [r for r in group if r.reached == r.seeds and r.bits and r.time]
+            at = f" at loss {loss:g}" if lossy else ""
+            if len(done) == 1:  # alone at its size, or the only one to get there: no contest
+                sentences.append(_alone(done[0], group, target, several, at))
+                continue
+            sentences += _winners(done, size, target, links, several, at)
+            sentences += _ordering(done, several)
+    told: list[TopologyRow] = []  # the lossy rows the loss sentences already describe
+    if lossy:
+        sentences += _loss_effects(rows, target, several, told)
     sentences += [
-        _missed(r, target, several) for r in rows if r.reached < r.seeds and not r.failure
+        _missed(r, target, several, lossy)
+        for r in rows
+        if r.reached < r.seeds and not r.failure and not any(r is t for t in told)
     ]
     sentences += [
-        f"{_name(r, several)} {'could not run' if r.bits_per_round is None else 'failed'}: "
-        f"{r.failure}."
+        f"{_name(r, several)}{f' at loss {r.loss:g}' if lossy else ''} "
+        f"{'could not run' if r.bits_per_round is None else 'failed'}: {r.failure}."
         for r in rows
         if r.failure
     ]
     return " ".join(sentences) or "No run reached the target."
 
 
+def _loss_effects(
+    rows: Sequence[TopologyRow], target: float, several: bool, told: list[TopologyRow] | None = None
+) -> list[str]:
+    """Say, per topology, what message loss cost against its least lossy row.
+
+    The rows described are appended to ``told`` (the reading does not describe them twice).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Row
+    >>> rows = [
+    ...     Row(topology="ring", compressor="q", agents=8, loss=p, seeds=1, reached=1,
+    ...         bits=Stat(b, 0.0, 1), time=Stat(t, 0.0, 1), messages_lost=m, final_error=1e-7)
+    ...     for p, b, t, m in ((0.0, 1000.0, 1.0, 0.0), (0.1, 1500.0, 2.0, 40.0))
+    ... ]
+    >>> print(*_loss_effects(rows, 1e-6, False))  # doctest: +NORMALIZE_WHITESPACE
+    Message loss: ring (8 agents) needed 1.5x the bits to reach 1e-06 at loss 0.1
+    (2x the time, 40 messages lost).
+    """
+    sentences = []
+    for key in dict.fromkeys((r.topology, r.compressor, r.agents) for r in rows):
+        mine = sorted((r for r in rows if (r.topology, r.compressor, r.agents) == key),
+                      key=lambda r: r.loss)  # fmt: skip
+        if len(mine) < 2:
+            continue
+        base, parts = mine[0], []
+        for row in mine[1:]:
+            lost = f", {row.messages_lost:,.0f} messages lost" if row.messages_lost else ""
+            lost += " on average" if lost and row.seeds > 1 else ""
+            done = [r for r in (row, base) if r.reached == r.seeds and r.bits and r.time]
+            if len(done) == 2:
+                bits, time = _bits(row) / _bits(base), _time(row) / _time(base)
+                parts.append(
+                    f"needed {bits:.2g}x the bits to reach {target:g} at loss {row.loss:g} "
+                    f"({time:.2g}x the time{lost})"
+                )
+            elif row.reached < row.seeds and row.final_error:
+                seeds = "" if row.reached == 0 else f" in {row.seeds - row.reached} seeds"
+                parts.append(
+                    f"did not reach {target:g} at loss {row.loss:g} within {row.budget:,} rounds"
+                    f"{seeds}, ending at error {row.final_error:.2g}{lost}"
+                )
+            else:
+                continue
+            if told is not None:
+                told.append(row)
+        if parts:
+            who = f"{_name(base, several)} ({base.agents} agents)"
+            sentences.append(f"Message loss: {who} " + "; ".join(parts) + ".")
+    return sentences
+
+
 def _own_links(row: TopologyRow) -> str:
     return f", on its own links ({row.links})" if row.own_links else ""
 
 
-def _alone(row: TopologyRow, group: Sequence[TopologyRow], target: float, several: bool) -> str:
-    who = _name(row, several)
+def _alone(
+    row: TopologyRow, group: Sequence[TopologyRow], target: float, several: bool, at: str = ""
+) -> str:
+    who = _name(row, several) + at
     context = "its own size" if len(group) == 1 else "the only one of its size to get there"
     bits, time = row.bits.mean, row.time.mean  # type: ignore[union-attr]
     return (
@@ -140,7 +213,7 @@ def _alone(row: TopologyRow, group: Sequence[TopologyRow], target: float, severa
     )
 
 
-def _missed(row: TopologyRow, target: float, several: bool) -> str:
+def _missed(row: TopologyRow, target: float, several: bool, lossy: bool = False) -> str:
     end = f", ending at error {row.final_error:.2g}" if row.final_error else ""
     missed = row.seeds - row.reached
     if row.seeds == 1:
@@ -149,8 +222,9 @@ def _missed(row: TopologyRow, target: float, several: bool) -> str:
         seeds = f" in any of its {row.seeds} seeds"
     else:
         seeds = f" in {missed} of its {row.seeds} seeds"
+    at = f" at loss {row.loss:g}" if lossy else ""
     return (
-        f"{_name(row, several)} ({row.agents} agents) did not reach {target:g} within "
+        f"{_name(row, several)} ({row.agents} agents{at}) did not reach {target:g} within "
         f"{row.budget:,} rounds{seeds}{end}."
     )
 
@@ -179,17 +253,22 @@ def _best_text(
 
 
 def _winners(
-    done: Sequence[TopologyRow], size: int, target: float, links: str, several: bool
+    done: Sequence[TopologyRow],
+    size: int,
+    target: float,
+    links: str,
+    several: bool,
+    at: str = "",
 ) -> list[str]:
     if not done:
-        return [f"At {size} agents no topology reached error {target:g} in every seed."]
+        return [f"At {size} agents{at} no topology reached error {target:g} in every seed."]
     best_bits, best_time = tied_best(done, "bits"), tied_best(done, "time")
     own = [f"{r.topology} on its own links ({r.links})" for r in done if r.own_links]
     if len(own) == len(done):
         where = "their own links"
     else:
         where = f"{links!r} links" + (f" ({'; '.join(own)})" if own else "")
-    head = f"At {size} agents on {where}, to reach error {target:g}"
+    head = f"At {size} agents on {where}{at}, to reach error {target:g}"
     bits = _best_text(best_bits, done, "bits", several)
     time = _best_text(best_time, done, "time", several)
     b, t = _who(best_bits, several), _who(best_time, several)
