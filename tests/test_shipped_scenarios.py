@@ -102,3 +102,93 @@ def test_song_fig1_bits_grow_with_samples_not_with_dimension(tmp_path, monkeypat
     assert mean[samples[-1], dims[-1]] > 1.5 * mean[samples[0], dims[-1]]  # grows with N
     paper = [r for r in runs if r["series"].startswith("ln(t+100)")]
     assert paper and all(float(r["final_error"]) > 1e-3 for r in paper)  # the stall, recorded
+
+
+def rounds_of(folder):
+    with (folder / "rounds.csv").open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def rounds_for(rows, run):
+    """The rounds.csv rows of one runs.csv row, in order."""
+    mine = [r for r in rows if r["run"] == run["run"]]
+    assert mine, run["run"]
+    return mine
+
+
+@pytest.mark.parametrize("full", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_faults_loss_stalls_choco_without_arq_and_arq_pays_for_lost_acks_too(
+    tmp_path, monkeypatch, capsys, full
+):
+    runs, _ = run_scenario("faults-loss", tmp_path, monkeypatch, capsys, full)
+    folder = tmp_path / "gossip-sim-results" / ("faults-loss" + ("-full" if full else ""))
+    rows = rounds_of(folder)
+    torus = {
+        (r["retransmit"], float(r["loss"])): r
+        for r in runs
+        if r["topology"] == "torus"
+    }
+    exact = float(torus["off", 0.0]["final_consensus_error"])
+    assert exact < 1e-12  # no loss: CHOCO converges on the torus
+    for p in (0.1, 0.3):
+        # without retransmission the lost increments leave the copies of x-hat wrong for good
+        assert float(torus["off", p]["final_consensus_error"]) > 1e6 * exact
+        assert float(torus["off", p]["total_bits"]) == float(torus["off", 0.0]["total_bits"])
+        # ARQ sends more bits (acks, retransmissions) and waits for timeouts
+        assert float(torus["arq", p]["total_bits"]) > float(torus["off", p]["total_bits"])
+        assert float(torus["arq", p]["simulated_time_s"]) > float(
+            torus["off", p]["simulated_time_s"]
+        )
+        # retransmissions per original message: 1/(1-p)^2 - 1 (acks are lost too), capped at
+        # 3 retries; not p/(1-p)
+        again = sum(int(r["retransmissions"]) for r in rounds_for(rows, torus["arq", p]))
+        ratio = again / int(torus["arq", p]["total_messages"])
+        q = 1 - (1 - p) ** 2
+        expected = q + q**2 + q**3
+        assert abs(ratio - expected) < 0.1 * expected
+        assert ratio > 1.5 * p / (1 - p)
+    assert float(torus["arq", 0.1]["final_consensus_error"]) < 1e-6
+    assert "retransmitted / sent" in (folder / "summary.md").read_text()
+
+
+@pytest.mark.parametrize("full", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_faults_crash_survivors_agree_on_their_mean_at_the_crash(
+    tmp_path, monkeypatch, capsys, full
+):
+    runs, _ = run_scenario("faults-crash", tmp_path, monkeypatch, capsys, full)
+    folder = tmp_path / "gossip-sim-results" / ("faults-crash" + ("-full" if full else ""))
+    rows = rounds_of(folder)
+    agents = int(runs[0]["agents"])
+    crash = int(runs[0]["crash_round"])
+    for run in runs:
+        mine = rounds_for(rows, run)
+        last = mine[-1]
+        alive = int(last["agents_alive"])
+        assert alive == agents - round(0.2 * agents)  # the crashed never come back
+        assert float(last["live_consensus_error"]) < 1e-8  # the survivors agree
+        assert float(last["consensus_error"]) > 1e-4  # the crashed agents kept their values
+        # the survivors keep the mean they had when the crash happened: the shift after the
+        # crash round is already the final one, and it is not zero (the crashed took theirs)
+        at_crash = float(mine[crash + 1]["live_mean_shift"])
+        assert at_crash > 1e-3
+        assert abs(float(last["live_mean_shift"]) - at_crash) < 1e-6 * at_crash
+
+
+@pytest.mark.parametrize("full", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_faults_stragglers_deadline_saves_time_and_mixes_stale_values(
+    tmp_path, monkeypatch, capsys, full
+):
+    runs, _ = run_scenario("faults-stragglers", tmp_path, monkeypatch, capsys, full)
+    folder = tmp_path / "gossip-sim-results" / ("faults-stragglers" + ("-full" if full else ""))
+    rows = rounds_of(folder)
+    for algorithm in ("exact-gossip", "choco-gossip"):
+        mine = [r for r in runs if r["algorithm"].startswith(algorithm)]
+        waiting = next(r for r in mine if not r["deadline"])
+        per_round = float(waiting["simulated_time_s"]) / int(waiting["rounds_done"])
+        assert per_round > 1e-3  # the median compute time: the barrier waits for more
+        assert sum(int(r["stale_uses"]) for r in rounds_for(rows, waiting)) == 0
+        for run in (r for r in mine if r["deadline"]):
+            assert float(run["simulated_time_s"]) < float(waiting["simulated_time_s"])
+            assert sum(int(r["stale_uses"]) for r in rounds_for(rows, run)) > 0
+            # a stale value mixed in does not keep the average: the agents agree elsewhere
+            assert float(run["final_error"]) > 1e6 * float(waiting["final_error"])

@@ -374,6 +374,29 @@ def test_rounds_csv_has_one_row_per_run_and_round_and_parquet_holds_the_same(tmp
     assert len(pd.read_parquet(out / "rounds.parquet")) == len(rounds)
 
 
+def test_event_driven_runs_add_their_fault_columns_and_fast_runs_leave_them_empty(tmp_path):
+    from gossip_sim.sweep import Results, run_all
+    from gossip_sim.sweep.results import FAULT_FIELDS
+
+    runs = expand(
+        {"topology": "ring", "agents": 6, "dim": 4, "rounds": 5, "target": 0.0},
+        {"loss": [0.0, 0.5]},
+    )
+    results = Results.of(run_all(runs, workers=1))
+    fast, lossy = results.runs
+    assert len(fast.column("live_consensus_error")) == 0  # the fast path: nothing went wrong
+    assert len(lossy.column("messages_lost")) == 6  # rounds 0..5
+    assert lossy.column("messages_lost").sum() == lossy.summary.faults.messages_lost > 0
+    with pytest.raises(KeyError, match=r"'nosuch' is not a round column; valid: .*live_mean_shift"):
+        lossy.column("nosuch")
+    results.write(tmp_path)
+    names, rows = read_rows(tmp_path / "rounds.csv")
+    assert names[-len(FAULT_FIELDS) :] == list(FAULT_FIELDS)
+    lost = names.index("messages_lost")
+    assert {r[lost] for r in rows if r[0] == "0"} == {""}
+    assert sum(int(r[lost]) for r in rows if r[0] == "1") == lossy.summary.faults.messages_lost
+
+
 # --- where the runs go ------------------------------------------------------------------------
 
 

@@ -10,7 +10,9 @@
                 diverged run's rule, or the failure)
 ``rounds.csv``  one row per run and round: ``run``, what the sweep varied (series, grid keys,
                 seed), then round, time_s, bits, cumulative_bits, messages,
-                consensus_error, error
+                consensus_error, error; when a run went through the event-driven
+                engine, the fault columns too (messages_lost ... live_mean_shift,
+                empty for the runs that did not)
 ==============  ===========================================================================
 
 ``pd.read_csv(out / "rounds.csv")`` then ``groupby`` over the swept columns is all a plot
@@ -42,9 +44,9 @@ from numpy.typing import NDArray
 from gossip_sim.summary import Summary
 from gossip_sim.sweep.outcome import RunOutcome
 from gossip_sim.sweep.plan import SETTINGS
-from gossip_sim.trace import ROUND_FIELDS, jsonable
+from gossip_sim.trace import ROUND_FIELDS, FaultRecord, jsonable
 
-__all__ = ["RUN_FIELDS", "Results", "RunResult", "used_settings"]
+__all__ = ["FAULT_FIELDS", "RUN_FIELDS", "Results", "RunResult", "used_settings"]
 
 #: The outcome columns of ``runs.csv`` (after the run's settings).
 RUN_FIELDS = (
@@ -61,6 +63,10 @@ RUN_FIELDS = (
     "failure",
     "status_reason",  # after the older columns, so that readers by position keep working
 )
+
+#: The per-round columns of a run on the event-driven engine (:class:`~gossip_sim.trace.
+#: FaultRecord`), after :data:`~gossip_sim.trace.ROUND_FIELDS` in ``rounds.csv``.
+FAULT_FIELDS = FaultRecord._fields[1:]
 
 
 @dataclass
@@ -83,6 +89,9 @@ class RunResult:
         trace = outcome.trace
         summary = trace.summary() if trace is not None else None
         rounds = {name: trace.column(name) for name in ROUND_FIELDS} if trace else {}
+        if trace is not None and trace.faults is not None:
+            for name in FAULT_FIELDS:
+                rounds[name] = np.array([getattr(f, name) for f in trace.faults])
         settings = outcome.run.config.to_dict()
         return cls(
             outcome.run.index, dict(outcome.run.params), settings, summary, rounds, outcome.failure
@@ -130,9 +139,14 @@ class RunResult:
         raise KeyError(f"{name!r} is neither a parameter, a setting nor a summary figure")
 
     def column(self, name: str) -> NDArray[Any]:
-        """Return one per-round column (``error``, ``cumulative_bits``, ``time_s``...)."""
-        if name not in ROUND_FIELDS:
-            raise KeyError(f"{name!r} is not a round column; valid: {', '.join(ROUND_FIELDS)}")
+        """Return one per-round column (``error``, ``cumulative_bits``, ``time_s``...).
+
+        The fault columns (:data:`FAULT_FIELDS`, e.g. ``live_consensus_error``) are empty for
+        a run that did not go through the event-driven engine.
+        """
+        if name not in ROUND_FIELDS + FAULT_FIELDS:
+            valid = ", ".join(ROUND_FIELDS + FAULT_FIELDS)
+            raise KeyError(f"{name!r} is not a round column; valid: {valid}")
         return self.rounds.get(name, np.array([]))
 
     @property
@@ -246,10 +260,15 @@ class Results:
                 )
         with rounds_path.open("w", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(["run", *varied, *ROUND_FIELDS])
+            faults = any(name in r.rounds for r in self.runs for name in FAULT_FIELDS)
+            fields = ROUND_FIELDS + (FAULT_FIELDS if faults else ())
+            writer.writerow(["run", *varied, *fields])
             for r in self.runs:
                 head = [r.index, *(r.params.get(k, r.settings.get(k)) for k in varied)]
                 columns = [r.rounds[name].tolist() for name in ROUND_FIELDS] if r.rounds else []
+                if faults and columns:
+                    empty = [""] * len(columns[0])
+                    columns += [r.rounds.get(n, np.array(empty)).tolist() for n in FAULT_FIELDS]
                 writer.writerows(head + list(row) for row in zip(*columns, strict=True))
         written = [runs_path, rounds_path]
         if parquet:
