@@ -198,7 +198,7 @@ def _ring_choco(k=8, dim=10, seed=1):
 def test_a_link_back_up_resynchronises_the_copies_and_choco_reaches_the_average(tmp_path):
     schedule = tmp_path / "links.csv"
     schedule.write_text("time_s,src,dst,state\n0.00001,0,1,down\n0.0001,0,1,up\n")
-    graph, W, alg, problem = _ring_choco()
+    graph, W, alg, _ = _ring_choco()
     plan = FaultPlan.create(link_failures=f"schedule:path={schedule}")
     trace = rounds.run(alg, graph, W, plan, rounds=400, record_messages=True)
     # after the link is back, agents 0 and 1 send each other their full x-hat once: 64 bits
@@ -213,7 +213,7 @@ def test_a_link_back_up_resynchronises_the_copies_and_choco_reaches_the_average(
 
 @pytest.mark.parametrize("seed", range(4))
 def test_churn_on_a_ring_never_stalls_and_the_agents_reach_the_average(seed):
-    graph, W, alg, problem = _ring_choco()
+    graph, W, alg, _ = _ring_choco()
     plan = FaultPlan.create(churn="random:leave=0.05,join=0.2")
     trace = rounds.run(alg, graph, W, plan, rounds=600, seed=seed)
     assert trace.final.round == 600

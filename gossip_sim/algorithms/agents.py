@@ -159,7 +159,7 @@ class LatestValueAgents:
         self.latest[self.slots.index[(i, j)]] = payload
 
     def full(self, i: int) -> tuple[int, Any]:
-        """The full value is what every message carries already."""
+        """Return x_i in full (what every message of these algorithms carries already)."""
         batch, _ = self.codec.encode(self.x[i : i + 1], None, None)
         decoded, _ = self.codec.decode(batch, None)
         return int(batch.nbits[0]), decoded[0]
