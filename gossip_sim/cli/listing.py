@@ -62,7 +62,10 @@ def topology_show(argv: Sequence[str]) -> int:
     for key, value in facts.items():
         print(f"{key:<16}{value}")
     print("spectral gap per mixing rule:")
-    for rule in mixing.MIXING_RULES.names():
+    # a directed graph mixes with column-stochastic weights (push-sum), an undirected one
+    # with the doubly stochastic rules
+    rules = mixing.MIXING_RULES.names_where(doubly_stochastic=not graph.is_directed())
+    for rule in rules:
         try:
             gap = mixing.spectral_gap(mixing.mixing_matrix(rule, graph))
         except GossipSimError as exc:
