@@ -305,7 +305,8 @@ class RunConfig:
     )
     crash_fraction: float = _setting(
         0.0,
-        "share of agents that crash (stop sending and computing), in [0, 1)",
+        "share of agents that crash (stop sending and computing), in [0, 1); rounded to "
+        "whole agents, at least one",
         group="faults",
     )
     crash_round: int | None = _setting(

@@ -177,7 +177,8 @@ def _use_events(config: RunConfig, plan: FaultPlan, entry: Any, *, varying: bool
             )
         return True
     registry = algorithms.ALGORITHMS
-    per_agent = registry.choices_text(registry.names_where(per_agent=True), " and ")
+    event_driven = registry.names_where(per_agent=True) + registry.names_where(asynchronous=True)
+    per_agent = registry.choices_text(sorted(event_driven), " and ")
     needs = plan.any or varying
     if config.engine == "fast" and needs:
         what = "a time-varying graph" if varying else "faults"
@@ -221,6 +222,15 @@ def _check_ignored_settings(config: RunConfig, entry: Any) -> None:
             f"to {takers}; drop --compressor or set the algorithm's own parameters "
             "(gossip-sim algorithms)"
         )
+    if config.mixing != RunConfig.mixing and not entry.facts["mixes"]:
+        raise ConfigError(
+            f"{entry.name} does not mix with a W (each agent averages with one neighbour it "
+            "picks); drop --mixing"
+        )
+    if config.mixing != RunConfig.mixing and _varying(config):
+        raise ConfigError(
+            f"--topology {config.topology} gives its own W for every round; drop --mixing"
+        )
     if not entry.takes("gamma") and config.gamma != RunConfig.gamma:
         takers = registry.choices_text(registry.names_taking("gamma"), " and ")
         raise ConfigError(
@@ -258,7 +268,25 @@ def execute(config: RunConfig, *, on_round: Any = None, on_values: Any = None) -
             _add_facts(exc.trace, config, setup)
         raise
     _add_facts(trace, config, setup)
+    _warn_unplayed_crash(trace, setup.plan)
     return trace
+
+
+def _warn_unplayed_crash(trace: Trace, plan: FaultPlan) -> None:
+    """Warn when the run ended before its crash round: no agent crashed."""
+    if plan.crash_round is None or trace.final.round > plan.crash_round:
+        return
+    import warnings
+
+    from gossip_sim.errors import GossipSimWarning
+
+    warnings.warn(
+        f"the run ended after round {trace.final.round} ({trace.ending}), before the crash "
+        f"round {plan.crash_round}: no agent crashed; give --target 0 or an earlier "
+        "--crash-round",
+        GossipSimWarning,
+        stacklevel=2,
+    )
 
 
 def _run_events(config: RunConfig, setup: Setup, on_round: Any, on_values: Any) -> Trace:

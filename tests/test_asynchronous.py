@@ -324,7 +324,7 @@ def test_other_bad_parameters_are_refused():
 
 
 def test_faults_that_need_rounds_are_refused():
-    with pytest.raises(gs.ConfigError, match=r"play message loss only, not deadline: those need"):
+    with pytest.raises(gs.ConfigError, match=r"play message loss only, not --deadline: those need"):
         asynchronous.network_options(FaultPlan.create(deadline=0.5), 0)
     assert asynchronous.network_options(FaultPlan.create(loss=0.1), 3)["seed"] == 3
 

@@ -231,3 +231,27 @@ def test_crash_recover_keeps_the_average_of_all_agents():
     assert [f.agents_alive for f in trace.faults][5:7] == [16, 12]
     assert trace.faults[-1].agents_alive == 16
     assert trace.final.error < 1e-20  # the average of all sixteen starting values
+
+
+def test_a_crash_round_past_the_run_is_refused_and_an_unplayed_crash_is_warned(tmp_path, capsys):
+    with pytest.raises(ConfigError, match="crash round = 50 is not valid: the run stops after"):
+        gs.simulation.build(RunConfig(crash_fraction=0.2, crash_round=50, rounds=20))
+    argv = ["--topology", "torus", "-k", "16", "--crash-fraction", "0.25", "--rounds", "200"]
+    assert main([*argv, "--out", str(tmp_path / "o"), "-q", "--no-plot"]) == 0
+    err = capsys.readouterr().err
+    assert "before the crash round 100: no agent crashed" in err
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"algorithm": "pairwise-gossip", "mixing": "uniform"}, "does not mix with a W"),
+        (
+            {"topology": "random-matching", "algorithm": "exact-gossip", "mixing": "lazy"},
+            "gives its own W for every round; drop --mixing",
+        ),
+    ],
+)
+def test_a_mixing_rule_a_run_would_not_use_is_refused(settings, message):
+    with pytest.raises(ConfigError, match=message):
+        gs.simulation.build(RunConfig.from_dict({"rounds": 5, **settings}))

@@ -414,7 +414,11 @@ class StochasticGradientPush(PushSum):
 
 
 @ALGORITHMS.register(
-    "pairwise-gossip", averaging=True, asynchronous=True, sends="identity:precision=64"
+    "pairwise-gossip",
+    averaging=True,
+    asynchronous=True,
+    mixes=False,
+    sends="identity:precision=64",
 )
 def pairwise_gossip(
     graph: nx.Graph,

@@ -51,7 +51,8 @@ __all__ = [
 #: sketch B (H x D, one for all agents) per data row of the problem (0: no sketch);
 #: ``per_agent`` -- it has a per-agent form (``agents()``) for the event-driven engine;
 #: ``asynchronous`` -- its agents act on their own Poisson clocks, not in rounds
-#: (:mod:`gossip_sim.events.asynchronous` runs it); ``directed`` -- it runs on directed graphs.
+#: (:mod:`gossip_sim.events.asynchronous` runs it); ``directed`` -- it runs on directed graphs;
+#: ``mixes`` -- it mixes with the run's W (pairwise gossip picks a neighbour instead).
 #: Whether it takes a compressor or a consensus step is whether its constructor names
 #: ``compressor`` or ``gamma``.
 ALGORITHMS: Registry[Any] = Registry(
@@ -65,6 +66,7 @@ ALGORITHMS: Registry[Any] = Registry(
         "per_agent": False,
         "asynchronous": False,
         "directed": False,
+        "mixes": True,
     },
     supplied=("compressor", "gamma", "seed"),  # the run's settings of those names
 )

@@ -64,10 +64,10 @@ def network_options(plan: Any, seed: int) -> dict[str, Any]:
     >>> network_options(FaultPlan.create(deadline=0.5), 0)
     Traceback (most recent call last):
     ...
-    gossip_sim.errors.ConfigError: asynchronous algorithms play message loss only, not deadline: ...
+    gossip_sim.errors.ConfigError: asynchronous algorithms play message loss only, not --deadline...
     """
     unplayed = [
-        name
+        "--" + name.replace("_", "-")
         for name in ("deadline", "crash_fraction", "churn", "link_failures", "stragglers")
         if getattr(plan, name, None)
     ]

@@ -77,6 +77,11 @@ class FaultPlan:
             raise ConfigError(f"crash round = {crash_round} is not valid; give a round >= 0")
         if recover_after is not None and recover_after < 1:
             raise ConfigError(f"recover after = {recover_after} is not valid; give rounds >= 1")
+        if crash_fraction > 0 and crash_round is not None and rounds and crash_round >= rounds:
+            raise ConfigError(
+                f"crash round = {crash_round} is not valid: the run stops after --rounds "
+                f"{rounds}; give a crash round below {rounds}"
+            )
         if crash_fraction == 0 and (crash_round is not None or recover_after is not None):
             raise ConfigError(
                 "--crash-round and --recover-after need --crash-fraction F > 0 (which share "
