@@ -426,7 +426,7 @@ def test_registry_and_namespace_agree():
 
 
 # ---------------------------------------------------------------- W refused on its spectrum
-MIXERS = algorithms.ALGORITHMS.names_where(coordinator=False)
+MIXERS = algorithms.ALGORITHMS.names_where(coordinator=False, mixes=True)
 COORDINATORS = algorithms.ALGORITHMS.names_where(coordinator=True)
 
 
