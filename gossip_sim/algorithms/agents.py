@@ -60,6 +60,10 @@ class AgentProgram(Protocol):
         """Agent i's local step of round t; return its payload's bits and decoded content."""
         ...
 
+    def send_batch(self, agents: list[int]) -> list[tuple[int, Any]]:
+        """:meth:`send` for several agents at one instant, in that order (the same numbers)."""
+        ...
+
     def receive(self, i: int, j: int, payload: Any) -> None:
         """Apply the payload agent j sent to agent i (the engine calls it in round order)."""
         ...
@@ -109,11 +113,6 @@ class Slots:
         return np.fromiter((self.index[(i, int(j))] for j in senders), np.int64, len(senders))
 
 
-def _agent_gradient(problem: Any, x: Stack, i: int, samples: Any) -> FloatArray:
-    """Return ∇f_i at row i of ``x`` (the problems compute all rows; the others are dropped)."""
-    return np.asarray(problem.gradients(x, samples)[i])
-
-
 @dataclass
 class LatestValueAgents:
     """Exact gossip (``eta = 0``) and DGD, per agent: mix the latest value held from each sender.
@@ -148,11 +147,18 @@ class LatestValueAgents:
 
     def send(self, i: int, t: int) -> tuple[int, Any]:
         """Encode x_i (full float64); DGD also takes its gradient there."""
-        batch, _ = self.codec.encode(self.x[i : i + 1], None, None)
+        return self.send_batch([i])[0]
+
+    def send_batch(self, agents: list[int]) -> list[tuple[int, Any]]:
+        """Encode the agents' values (full float64) together; DGD takes their gradients."""
+        rows = np.asarray(agents, dtype=np.int64)
+        batch, _ = self.codec.encode(self.x[rows], None, None)
         decoded, _ = self.codec.decode(batch, None)
         if self.eta:
-            self.gradient[i] = _agent_gradient(self.problem, self.x, i, None)
-        return int(batch.nbits[0]), decoded[0]
+            gradients = self.problem.gradients(self.x)
+            for i in agents:
+                self.gradient[i] = gradients[i]
+        return [(int(n), row) for n, row in zip(batch.nbits.tolist(), decoded, strict=True)]
 
     def receive(self, i: int, j: int, payload: Any) -> None:
         """Keep j's value as the latest agent i holds of it."""
@@ -194,6 +200,7 @@ class ChocoAgents:
     problem: Any = None
     eta: float = 0.0
     minibatch: Any = None
+    stateless: bool = False  # the compressor keeps no state: rows encode in any grouping
     slots: Slots = field(init=False)
 
     def __post_init__(self) -> None:
@@ -205,6 +212,7 @@ class ChocoAgents:
             self.compressor.init((1, d), seed=self.shared_seed, agents=[i]) for i in range(k)
         ]
         self.full_codec = Identity(64)
+        self.batch_state = self.compressor.init((k, d), seed=self.shared_seed)
 
     @property
     def values(self) -> Stack:
@@ -213,15 +221,29 @@ class ChocoAgents:
 
     def send(self, i: int, t: int) -> tuple[int, Any]:
         """Local step (CHOCO-SGD), then encode x_i − x̂_i and update x̂_i with its decoding."""
+        return self.send_batch([i])[0]
+
+    def send_batch(self, agents: list[int]) -> list[tuple[int, Any]]:
+        """:meth:`send` for several agents: one encoding of their rows when Q is stateless.
+
+        A stateful compressor (random-k's message counter, the grid's centre) encodes each
+        agent's row with that agent's own state.
+        """
+        rows = np.asarray(agents, dtype=np.int64)
         if self.eta:
-            samples = self.minibatch.draw_for(i) if self.minibatch is not None else None
-            self.x[i] -= self.eta * _agent_gradient(self.problem, self.x, i, samples)
-        batch, _ = self.compressor.encode(
-            self.x[i : i + 1] - self.x_hat[i], self.states[i], [self.rngs[i]]
-        )
-        q, self.states[i] = self.compressor.decode(batch, self.states[i])
-        self.x_hat[i] += q[0]
-        return int(batch.nbits[0]), q[0]
+            samples = self.minibatch.draw_for(agents) if self.minibatch is not None else None
+            self.x[rows] -= self.eta * self.problem.gradients(self.x, samples)[rows]
+        if self.stateless or len(agents) == 1:
+            state = self.states[agents[0]] if len(agents) == 1 else self.batch_state
+            batch, _ = self.compressor.encode(
+                self.x[rows] - self.x_hat[rows], state, [self.rngs[i] for i in agents]
+            )
+            q, state = self.compressor.decode(batch, state)
+            if len(agents) == 1:
+                self.states[agents[0]] = state
+            self.x_hat[rows] += q
+            return [(int(n), row) for n, row in zip(batch.nbits.tolist(), q, strict=True)]
+        return [self.send_batch([i])[0] for i in agents]
 
     def receive(self, i: int, j: int, payload: Any) -> None:
         """Add j's decoded increment to agent i's copy of x̂_j."""

@@ -56,6 +56,7 @@ from gossip_sim.algorithms.base import (
 from gossip_sim.algorithms.gossip import ChocoChannel
 from gossip_sim.compress import Compressor, Identity
 from gossip_sim.compress import create as create_compressor
+from gossip_sim.compress.registry import is_stateless
 from gossip_sim.errors import ConfigError
 from gossip_sim.mixing import beta as mixing_beta
 from gossip_sim.problems.base import OptimisationProblem
@@ -101,23 +102,24 @@ class MiniBatch:
             )
         self.rngs = [stream(self.seed, "algorithm", k) for k in range(len(self.samples_per_agent))]
 
-    def draw_for(self, k: int) -> list[NDArray[np.int64]] | None:
-        """Draw agent ``k``'s mini-batch alone (the same draw :meth:`draw` makes for it).
+    def draw_for(self, agents: list[int]) -> list[NDArray[np.int64]] | None:
+        """Draw the mini-batches of ``agents`` alone (the same draws :meth:`draw` makes).
 
         The other agents get a placeholder batch (their streams are not touched).
 
         Examples
         --------
         >>> mb = MiniBatch(size=2, samples_per_agent=(5, 5), seed=0)
-        >>> mb.draw_for(1)[1].tolist() == MiniBatch(2, (5, 5), 0).draw()[1].tolist()
+        >>> mb.draw_for([1])[1].tolist() == MiniBatch(2, (5, 5), 0).draw()[1].tolist()
         True
         """
         if self.size is None:
             return None
         assert self.samples_per_agent is not None
         batches = [np.arange(self.size, dtype=np.int64) for _ in self.samples_per_agent]
-        n = self.samples_per_agent[k]
-        batches[k] = np.sort(self.rngs[k].choice(n, size=self.size, replace=False))
+        for k in agents:
+            n = self.samples_per_agent[k]
+            batches[k] = np.sort(self.rngs[k].choice(n, size=self.size, replace=False))
         return batches
 
     def draw(self) -> list[NDArray[np.int64]] | None:
@@ -224,6 +226,7 @@ class ChocoSGD:
             self.problem,
             self.eta,
             self.minibatch,
+            stateless=is_stateless(self.compressor_spec),
         )
 
     def step(self, t: int) -> RoundResult:

@@ -38,6 +38,7 @@ from gossip_sim.algorithms.agents import ChocoAgents, LatestValueAgents
 from gossip_sim.algorithms.base import ALGORITHMS, Exchange, Links, RoundResult
 from gossip_sim.compress import Compressor, Identity
 from gossip_sim.compress import create as create_compressor
+from gossip_sim.compress.registry import is_stateless
 from gossip_sim.errors import ConfigError
 from gossip_sim.mixing import beta as mixing_beta
 from gossip_sim.mixing import spectral_gap
@@ -259,7 +260,14 @@ class ChocoGossip:
         """Return CHOCO-GOSSIP per agent, from this algorithm's start (see :mod:`.agents`)."""
         c = self.channel
         return ChocoAgents(
-            self.name, self.W, self.x.copy(), c.compressor, c.gamma, c.shared_seed, c.rngs
+            self.name,
+            self.W,
+            self.x.copy(),
+            c.compressor,
+            c.gamma,
+            c.shared_seed,
+            c.rngs,
+            stateless=is_stateless(self.compressor_spec),
         )
 
     def step(self, t: int) -> RoundResult:

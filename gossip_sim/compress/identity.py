@@ -65,7 +65,7 @@ class Identity:
         return values, None
 
 
-@COMPRESSORS.register("identity")
+@COMPRESSORS.register("identity", stateless=True)
 def identity(precision: int = 64) -> Identity:
     """No compression: IEEE floats of 64, 32 or 16 bits (precision) per entry."""
     return Identity(precision=precision)

@@ -152,7 +152,7 @@ class Qsgd:
         return np.array(norms, dtype=np.float64), signed_rows
 
 
-@COMPRESSORS.register("qsgd", randomised=True)
+@COMPRESSORS.register("qsgd", randomised=True, stateless=True)
 def qsgd(s: int = 16, packing: str = "fixed", scaled: bool = False) -> Qsgd:
     """QSGD with s levels: float32 norm + sign + level per entry (packing fixed or gamma).
 

@@ -13,11 +13,13 @@ from typing import Any
 from gossip_sim._registry import Registry, parse_spec
 from gossip_sim.errors import ConfigError
 
-__all__ = ["COMPRESSORS", "create"]
+__all__ = ["COMPRESSORS", "create", "is_stateless"]
 
-#: The compressors by name. Fact each registration may state: ``randomised`` -- its output is
-#: random (an unbiased random quantiser), so Korhonen & Alistarh's randomised bound applies.
-COMPRESSORS: Registry[Any] = Registry("compressor", facts={"randomised": False})
+#: The compressors by name. Facts each registration may state: ``randomised`` -- its output is
+#: random (an unbiased random quantiser), so Korhonen & Alistarh's randomised bound applies;
+#: ``stateless`` -- its state never changes, so any group of rows encodes as the rows one by
+#: one (the event-driven engine encodes the agents that send at one instant together).
+COMPRESSORS: Registry[Any] = Registry("compressor", facts={"randomised": False, "stateless": False})
 
 
 def create(spec: Any) -> Any:
@@ -45,3 +47,19 @@ def create(spec: Any) -> Any:
             )
         return COMPRESSORS.create(outer, inner=create(inner))
     return COMPRESSORS.create(spec)
+
+
+def is_stateless(spec: str) -> bool:
+    """Return whether the compressor ``spec`` names keeps no state between messages.
+
+    A composed spec (``linear:h=64+qsgd``) is stateless when every part is.
+
+    Examples
+    --------
+    >>> is_stateless("qsgd:s=16,scaled=true"), is_stateless("randk:k=0.1")
+    (True, False)
+    >>> is_stateless("not a spec at all")
+    False
+    """
+    names = [parse_spec(part)[0] for part in spec.split("+")]
+    return all(n in COMPRESSORS and COMPRESSORS.entry(n).facts["stateless"] for n in names)

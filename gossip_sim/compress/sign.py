@@ -56,7 +56,7 @@ class ScaledSign:
         return np.where(bits[:, 32:] == 1, -scale, scale), None
 
 
-@COMPRESSORS.register("sign")
+@COMPRESSORS.register("sign", stateless=True)
 def sign() -> ScaledSign:
     """Scaled sign: 1 bit per entry + a float32 scale (the mean magnitude)."""
     return ScaledSign()

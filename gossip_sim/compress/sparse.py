@@ -181,7 +181,7 @@ class RandK:
         return out, replace(state, count=state.count + 1)
 
 
-@COMPRESSORS.register("topk")
+@COMPRESSORS.register("topk", stateless=True)
 def topk(k: float = 0.01, precision: int = 32) -> TopK:
     """Top-k: the k largest-magnitude entries, indices in ceil(log2 D) bits + float values."""
     return TopK(k=k, precision=precision)

@@ -144,6 +144,7 @@ class _EventRun:
         self.structures: dict[int, tuple[sp.csr_array, _Structure]] = {}
         self.open: dict[int, _OpenRound] = {}
         self.opened = -1
+        self.sending: list[tuple[int, simpy.Event]] = []
         self.previous: _Structure | None = None
         self.current = [0] * self.k
         self.last_mixed = np.full(self.k, -1, dtype=np.int64)
@@ -231,21 +232,10 @@ class _EventRun:
             duration = self.options["compute_seconds"] + self.membership.compute_time(i, t)
             if duration > 0:
                 yield env.timeout(duration)
-            nbits, payload = self.program.send(i, t)
-            receivers = state.structure.receivers[i]
-            fresh = state.fresh.get(i, ())
-            full = self.program.full(i) if fresh else None
-            sent = 0
-            for j in receivers:
-                if full is not None and j in fresh:  # a new link: resynchronise
-                    message = Message(i, j, full[0], t, 0, "full", payload=full[1])
-                else:
-                    message = Message(i, j, nbits, t, 0, payload=payload)
-                sent += message.nbits
-                self.network.send(message, self._arrived, *((self._lost,) if self.lossy else ()))
-            state.sent[i] += sent
-            state.bits += sent
-            state.messages += len(receivers)
+            encoded = self._send(i)  # encoded with the agents that send at this instant
+            yield encoded
+            nbits, payload = encoded.value  # type: ignore[misc]  # set by _flush
+            self._transmit(i, t, state, nbits, payload)
             if state.remaining[i] > 0:
                 event = state.waiters[i] = env.event()
                 if plan.deadline is None:
@@ -255,6 +245,44 @@ class _EventRun:
                     state.waiters.pop(i, None)
             self._mix(i, t, state)
             t += 1
+
+    def _send(self, i: int) -> simpy.Event:
+        """Return an event that succeeds with agent i's (bits, payload) later at this instant.
+
+        The agents that reach their send at one simulated instant are encoded together, at the
+        end of that instant (:meth:`_flush`): the same numbers as one by one (each agent's
+        state and random stream are its own), in one NumPy pass instead of K.
+        """
+        event = self.env.event()
+        if not self.sending:
+            flush = self.env.event()
+            flush.callbacks.append(self._flush)
+            flush.succeed()
+        self.sending.append((i, event))
+        return event
+
+    def _flush(self, flush: simpy.Event) -> None:
+        batch, self.sending = self.sending, []
+        payloads = self.program.send_batch([agent for agent, _ in batch])
+        for (_, waiting), result in zip(batch, payloads, strict=True):
+            waiting.succeed(result)
+
+    def _transmit(self, i: int, t: int, state: _OpenRound, nbits: int, payload: Any) -> None:
+        """Send agent i's round-t payload to its receivers (a full state on a fresh link)."""
+        receivers = state.structure.receivers[i]
+        fresh = state.fresh.get(i, ())
+        full = self.program.full(i) if fresh else None
+        sent = 0
+        for j in receivers:
+            if full is not None and j in fresh:  # a new link: resynchronise
+                message = Message(i, j, full[0], t, 0, "full", payload=full[1])
+            else:
+                message = Message(i, j, nbits, t, 0, payload=payload)
+            sent += message.nbits
+            self.network.send(message, self._arrived, *((self._lost,) if self.lossy else ()))
+        state.sent[i] += sent
+        state.bits += sent
+        state.messages += len(receivers)
 
     def _apply_inbox(self, i: int, t: int) -> None:
         """Apply the messages of rounds up to ``t`` that reached agent ``i`` before it did."""
