@@ -13,7 +13,7 @@ and the earlier ones that reached i (an increment of a later round that i has al
 because j ran ahead, is taken out). Without loss the two are the same sums in the same order:
 the drift is exactly 0. A lost increment q_j is missing from copy_ij for good.
 
-The hooks are the per-agent program's own methods (``send``, ``receive``), wrapped; the run is
+The hooks are the per-agent program's own methods (``send_batch``, ``receive``), wrapped; the run is
 :func:`gossip_sim.events.rounds.run` with the configuration's graph, W and faults.
 
 Run from the repository root: ``python docs/figures/make_choco_under_loss.py [OUT_DIR]``
@@ -71,21 +71,26 @@ class CopyDrift:
         self.drift: list[float] = [0.0]  # max over links
         self.rms: list[float] = [0.0]  # root mean square over links
         self.sizes: dict[int, list[float]] = defaultdict(list)  # round -> ||q_j|| sent
-        send, receive = program.send, program.receive
+        send_batch, receive = program.send_batch, program.receive
+        sends: dict[int, int] = defaultdict(int)  # agent -> rounds sent (nobody crashes here)
 
-        def wrapped_send(i: int, t: int) -> tuple[int, Any]:
-            nbits, q = send(i, t)
-            self.history[(i, t)] = program.x_hat[i].copy()
-            self.round_of[id(q)] = (t, q)  # the dict keeps q alive, so its id stays its own
-            self.sizes[t].append(float(np.linalg.norm(q)))
-            return nbits, q
+        def wrapped_send_batch(agents: list[int]) -> list[tuple[int, Any]]:
+            # the engine encodes the agents that send at one instant together
+            results = send_batch(agents)
+            for i, (_, q) in zip(agents, results, strict=True):
+                t = sends[i]
+                sends[i] += 1
+                self.history[(i, t)] = program.x_hat[i].copy()
+                self.round_of[id(q)] = (t, q)  # the dict keeps q alive: its id stays its own
+                self.sizes[t].append(float(np.linalg.norm(q)))
+            return results
 
         def wrapped_receive(i: int, j: int, payload: Any) -> None:
             receive(i, j, payload)
             t, _ = self.round_of[id(payload)]
             self.applied[slots[(i, j)]].append((t, payload))
 
-        program.send, program.receive = wrapped_send, wrapped_receive
+        program.send_batch, program.receive = wrapped_send_batch, wrapped_receive
 
     def measure(self, done: int) -> None:
         """Record the drift after round ``done`` (1 = the first), when every agent mixed it."""
