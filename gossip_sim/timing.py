@@ -38,7 +38,6 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -74,7 +73,7 @@ class PhaseTimes(NamedTuple):
 
 
 def _rate(value: Any, what: str) -> float:
-    """Return a rate in bits/s (NaN for none), refused as :class:`~gossip_sim.network.Network` does."""
+    """Return a rate in bits/s (NaN: none), refusing what :mod:`gossip_sim.network` refuses."""
     if value is None:
         return float("nan")
     rate = float(value)
@@ -188,8 +187,9 @@ class ArrayNetwork:
         >>> g = nx.path_graph(2)
         >>> nx.set_edge_attributes(g, 0.5, "latency"); nx.set_edge_attributes(g, 8.0, "bandwidth")
         >>> net = ArrayNetwork(g)
-        >>> net.phase(np.array([0.0, 0.0]), np.array([0, 0]), np.array([1, 1]), np.array([8, 16]))
-        PhaseTimes(link=array([0, 0]), sent=array([0., 0.]), start=array([0., 1.]), departed=array([1., 3.]), arrived=array([1.5, 3.5]))
+        >>> times = net.phase(np.zeros(2), np.array([0, 0]), np.array([1, 1]), np.array([8, 16]))
+        >>> times.start, times.departed, times.arrived
+        (array([0., 1.]), array([1., 3.]), array([1.5, 3.5]))
         """
         link = self.link_ids(src, dst)
         nic = self.nic_egress[src]
@@ -254,9 +254,7 @@ class ArrayNetwork:
         [(0, 1, 0, 0, 0.0), (1, 0, 0, 0, 0.0)]
         """
         order = self._key_order.tolist()
-        columns: Sequence[list[Any]] = [
-            a.tolist()
-            for a in (self.link_src, self.link_dst, self.link_messages, self.link_bits)
-        ]
+        src, dst = self.link_src.tolist(), self.link_dst.tolist()
+        messages, bits = self.link_messages.tolist(), self.link_bits.tolist()
         busy = self.link_busy.tolist()
-        return [(columns[0][j], columns[1][j], columns[2][j], columns[3][j], busy[j]) for j in order]
+        return [(src[j], dst[j], messages[j], bits[j], busy[j]) for j in order]
