@@ -509,7 +509,10 @@ def run(
         Called as ``on_values(r, values)`` with the ``(K, D)`` values after round ``r`` (0: the
         start) when they are computed; agent ``i`` holds row ``i`` from
         ``trace.agent_finish[r, i]`` on (the teaching demos colour nodes by it). The array is
-        the algorithm's own: copy what you keep.
+        the algorithm's own: copy what you keep. With SimPy timing, round ``r + 1``'s values may
+        come before round ``r``'s ``on_round`` (an agent can be a round ahead of the last one);
+        with array timing (see the module docstring) each round is closed before the next is
+        computed.
     config : dict, optional
         The resolved configuration to store in the trace.
 

@@ -229,3 +229,25 @@ def test_bad_header_bits_and_missing_links_are_refused():
     net = ArrayNetwork(linked(nx.path_graph(3)))
     with pytest.raises(ConfigError, match="no link from agent 0 to agent 2"):
         net.link_ids(np.array([0]), np.array([2]))
+
+
+@pytest.mark.parametrize(
+    ("scale", "options"),
+    [(3.0, {}), (1.0, {"target": 1e-3}), (1.0, {"compute": engine.ComputeModel(seconds=0.002)})],
+    ids=["diverges", "target", "compute"],
+)
+def test_runs_that_stop_early_end_the_same_way(scale, options):
+    graph = linked(nx.petersen_graph(), latency=0.003, bandwidth=2e6, nic=3e6)
+    W = gs.mixing.mixing_matrix("metropolis-hastings", graph)
+    traces = []
+    for mode in ("events", "arrays"):
+        alg = gs.algorithms.ExactGossip(graph, scale * W, gs.problems.Consensus(10, 4, seed=1))
+        with engine._timing(mode):
+            try:
+                traces.append(engine.run(alg, graph, rounds=200, **options))
+            except gs.errors.DivergenceError as error:
+                traces.append(error.trace)
+    events, arrays = traces
+    assert arrays.rounds == events.rounds and arrays.ending == events.ending
+    assert arrays.agent_finish.tobytes() == events.agent_finish.tobytes()
+    assert 1 < len(arrays.rounds) <= 201
