@@ -12,6 +12,13 @@ barrier. The values of round t do not depend on arrival times (the rounds are sy
 they are computed for all agents at once, on ``(K, D)`` arrays, the first time any agent reaches
 round t. The time of round t in the trace is when its last agent finished it.
 
+Where no event can change the answer but the clock, the same times are computed a phase at a
+time with NumPy (:class:`~gossip_sim.timing.ArrayNetwork`) instead of one SimPy process per
+agent: the files a run writes are the same, byte for byte. SimPy plays the run out when a node
+has an ingress NIC (its queue orders messages of two rounds by global event order) or when
+the messages are recorded (``messages.csv`` lists them in SimPy's order of delivery; forced
+array timing lists them by round, phase and sender instead, with the same times).
+
 Examples
 --------
 >>> import networkx as nx
@@ -29,6 +36,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -44,9 +52,25 @@ from gossip_sim.errors import ConfigError, DivergenceError
 from gossip_sim.network import Message, Network
 from gossip_sim.problems.base import consensus_error
 from gossip_sim.summary import AlgorithmFacts, Ending, Status, divergence
-from gossip_sim.trace import RoundRecord, Trace
+from gossip_sim.timing import ArrayNetwork, PhaseTimes
+from gossip_sim.trace import MessageRecord, RoundRecord, Trace
 
 __all__ = ["ComputeModel", "run"]
+
+#: How :func:`run` times the network: "auto" (arrays where they equal the events), "events"
+#: (always SimPy) or "arrays" (refused where they do not apply). Private: set by the tests
+#: that prove both equal, with :func:`_timing`.
+_TIMING: ContextVar[str] = ContextVar("gossip_sim_engine_timing", default="auto")
+
+
+@contextmanager
+def _timing(mode: str) -> Iterator[None]:
+    """Time the network of the runs started inside with ``mode`` (see :data:`_TIMING`)."""
+    token = _TIMING.set(mode)
+    try:
+        yield
+    finally:
+        _TIMING.reset(token)
 
 
 @dataclass(frozen=True)
@@ -76,6 +100,18 @@ class ComputeModel:
         if flops is None or self.flops_per_second is None:
             return self.seconds
         return self.seconds + flops / self.flops_per_second
+
+    def durations(self, flops: NDArray[np.float64] | None, n_agents: int) -> NDArray[np.float64]:
+        """Return :meth:`duration` of every agent's ``flops`` (None: not modelled), as an array.
+
+        Examples
+        --------
+        >>> ComputeModel(1.0, flops_per_second=2.0).durations(np.array([1.0, 4.0]), 2).tolist()
+        [1.5, 3.0]
+        """
+        if flops is None or self.flops_per_second is None:
+            return np.full(n_agents, self.seconds)
+        return self.seconds + np.asarray(flops, dtype=np.float64) / self.flops_per_second
 
 
 @contextmanager
@@ -277,12 +313,18 @@ class _Run:
         self.algorithm = algorithm
         self.k = graph.number_of_nodes()
         self.env = simpy.Environment()
-        self.network = Network(
-            self.env,
-            graph,
-            header_bits=options["header_bits"],
-            record_messages=options["record_messages"],
-        )
+        self.arrays: ArrayNetwork | None = None
+        self.array_records: list[MessageRecord] | None = None
+        if _arrays_apply(graph, options):
+            self.arrays = ArrayNetwork(graph, header_bits=options["header_bits"])
+            self.array_records = [] if options["record_messages"] else None
+        else:
+            self.network: Network = Network(
+                self.env,
+                graph,
+                header_bits=options["header_bits"],
+                record_messages=options["record_messages"],
+            )
         self.model: ComputeModel = options["compute"]
         self.active: dict[int, _Round] = {}
         self.pending: dict[int, tuple[RoundResult, float, float]] = {}
@@ -333,19 +375,41 @@ class _Run:
             del self.active[t]
             self.recorder.close(t, result, state.finish, cons, error)
 
+    def play_arrays(self, arrays: ArrayNetwork) -> None:
+        """Time the rounds a phase at a time with ``arrays`` (the agents' times as arrays).
+
+        Agent ``i`` starts round ``t`` when it finished round ``t - 1``, sends after its
+        compute time, ends each phase at ``max(ready, last arrival)``: the times the SimPy
+        processes of :meth:`agent` reach (``tests/test_timing.py``).
+        """
+        finish = np.zeros(self.k)
+        t = 0
+        while not self.rounds.ended_before(t):
+            computed = self.rounds.compute(t)
+            if computed is None:  # diverged: the run ends before round t
+                return
+            result = computed[0]
+            ready = finish + self.model.durations(result.compute, self.k)
+            for p, ex in enumerate(result.exchanges):
+                sent = arrays.phase(ready, ex.src, ex.dst, ex.nbits)
+                ready = arrays.phase_end(ready, ex.dst, sent.arrived)
+                if self.array_records is not None:
+                    self.array_records.extend(_records(t, p, ex, sent))
+            finish = ready
+            self.recorder.close(t, result, finish, computed[1], computed[2])
+            t += 1
+
     def execute(self, config: dict[str, Any]) -> Trace:
         """Run the simulation to the end and return the trace."""
-        for i in range(self.k):
-            self.env.process(self.agent(i))
-        with _young_collections_only():
-            self.env.run()
-        counter = getattr(self.env, "_eid", None)  # SimPy numbers every event it schedules
-        events = next(counter) if counter is not None else None
-        net, recorder, ending = self.network, self.recorder, self.rounds.ending
-        links = [
-            (src, dst, int(net.link_messages[j]), int(net.link_bits[j]), float(net.link_busy[j]))
-            for (src, dst), j in sorted(net.link_index.items())
-        ]
+        if self.arrays is not None:
+            with _young_collections_only():
+                self.play_arrays(self.arrays)
+            events: int | None = 0
+            links, messages = self.arrays.links(), self.array_records
+        else:
+            events, links = self.play_events()
+            messages = self.network.records
+        recorder, ending = self.recorder, self.rounds.ending
         trace = Trace(
             config=config,
             rounds=recorder.records,
@@ -353,7 +417,7 @@ class _Run:
             agent_bits_received=np.vstack(recorder.received),
             agent_finish=np.vstack(recorder.finish),
             links=links,
-            messages=net.records,
+            messages=messages,
             ending=ending,
             algorithm=AlgorithmFacts.of(self.algorithm.describe()),
             simpy_events=events,
@@ -362,6 +426,39 @@ class _Run:
         if ending.status is Status.DIVERGED:
             raise DivergenceError(f"the run {ending}; the trace up to then is kept", trace)
         return trace
+
+    def play_events(self) -> tuple[int | None, list[tuple[int, int, int, int, float]]]:
+        """Play the run out with one SimPy process per agent; return the events and links."""
+        for i in range(self.k):
+            self.env.process(self.agent(i))
+        with _young_collections_only():
+            self.env.run()
+        counter = getattr(self.env, "_eid", None)  # SimPy numbers every event it schedules
+        events = next(counter) if counter is not None else None
+        net = self.network
+        links = [
+            (src, dst, int(net.link_messages[j]), int(net.link_bits[j]), float(net.link_busy[j]))
+            for (src, dst), j in sorted(net.link_index.items())
+        ]
+        return events, links
+
+
+def _records(t: int, p: int, ex: Exchange, sent: PhaseTimes) -> Iterator[MessageRecord]:
+    """Return phase ``p`` of round ``t``'s messages as records, in the exchange's order."""
+    columns = (ex.src, ex.dst, ex.nbits, sent.sent, sent.start, sent.departed, sent.arrived)
+    for row in zip(*(c.tolist() for c in columns), strict=True):
+        yield MessageRecord(t, p, *row)
+
+
+def _arrays_apply(graph: nx.Graph, options: dict[str, Any]) -> bool:
+    """Whether to time the run with arrays (see :data:`_TIMING` and the module docstring)."""
+    mode = _TIMING.get()
+    if mode not in ("auto", "events", "arrays"):
+        raise ConfigError(f"timing = {mode!r} is not valid; give 'auto', 'events' or 'arrays'")
+    applies = ArrayNetwork.applies_to(graph)
+    if mode == "arrays" and not applies:
+        raise ConfigError("timing = 'arrays' is not valid on a graph with an ingress NIC")
+    return mode == "arrays" or (mode == "auto" and applies and not options["record_messages"])
 
 
 def run(
@@ -412,7 +509,10 @@ def run(
         Called as ``on_values(r, values)`` with the ``(K, D)`` values after round ``r`` (0: the
         start) when they are computed; agent ``i`` holds row ``i`` from
         ``trace.agent_finish[r, i]`` on (the teaching demos colour nodes by it). The array is
-        the algorithm's own: copy what you keep.
+        the algorithm's own: copy what you keep. With SimPy timing, round ``r + 1``'s values may
+        come before round ``r``'s ``on_round`` (an agent can be a round ahead of the last one);
+        with array timing (see the module docstring) each round is closed before the next is
+        computed.
     config : dict, optional
         The resolved configuration to store in the trace.
 
