@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import against
+from suite_timing import against
 
 import gossip_sim as gs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from compress_throughput import SPECS  # noqa: E402  (benchmarks/ is no package)
+from compress_throughput import SPECS  # benchmarks/ is no package
 
 ROWS = 8
 REGISTERED = [n for n in gs.compress.COMPRESSORS.names() if not any(s.startswith(n) for s in SPECS)]

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import statistics
 
-from conftest import against, seconds
 from floors import bare_choco_qsgd, one_blas_thread
+from suite_timing import against, seconds
 
 import gossip_sim as gs
 from gossip_sim.simulation import build
@@ -44,7 +44,7 @@ def test_engine_vs_bare_numpy(benchmark, quick):
         benchmark, lambda: gs.execute(config), floor, rounds=1 if quick else 3, prepare=steps
     )
     benchmark.extra_info.update(
-        figure="full engine (gossip_sim.execute) / bare NumPy loop (sparse W, einsum error, 1 BLAS thread)",
+        figure="gossip_sim.execute / bare NumPy loop (sparse W, einsum error, 1 BLAS thread)",
         topology="torus", agents=K, dim=D, rounds=rounds, compressor=config.compressor,
         steps_median_s=statistics.median(steps_s),
         steps_ratio=statistics.median(steps_s) / floor_s,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import against, seconds
+from suite_timing import against, seconds
 
 import gossip_sim as gs
 from gossip_sim import engine
@@ -38,9 +38,7 @@ def test_events_vs_fast(benchmark: Any, quick: bool) -> None:
     def events(alg: Any) -> None:
         event_rounds.run(alg, graph, W, FaultPlan(), rounds=rounds)
 
-    against(
-        benchmark, events, fast, rounds=1 if quick else 3, prepare=lambda: ((algorithm(),), {})
-    )
+    against(benchmark, events, fast, rounds=1 if quick else 3, prepare=lambda: ((algorithm(),), {}))
     benchmark.extra_info.update(
         figure="event-driven path / fast path (fault-free CHOCO-GOSSIP)",
         topology="torus", agents=K, dim=D, rounds=rounds, compressor="qsgd:s=16,scaled=true",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import statistics
 
-from conftest import against, seconds
 from floors import bare_choco_qsgd, one_blas_thread
+from suite_timing import against, seconds
 
 import gossip_sim as gs
 from gossip_sim import engine
@@ -40,9 +40,7 @@ def test_network_cost_per_message(benchmark, quick):
     def run(algorithm: object, graph: object, rounds: int) -> None:
         traces.append(engine.run(algorithm, graph, rounds=rounds))
 
-    engine_s, steps_s = against(
-        benchmark, run, steps, rounds=1 if quick else 2, prepare=prepare
-    )
+    engine_s, steps_s = against(benchmark, run, steps, rounds=1 if quick else 2, prepare=prepare)
     summary = traces[-1].summary()
     messages = summary.total_messages
     benchmark.extra_info.update(

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import against
+from suite_timing import against
 
 
 def _command() -> list[str]:
