@@ -50,7 +50,9 @@ def test_compressor_throughput(benchmark: Any, quick: bool, spec: str) -> None:
     codec, identity = _Codec(spec, x), _Codec("identity", x)
     codec()  # first use: lazy imports and caches stay out of the figures
     identity()
-    subject_s, identity_s = against(benchmark, codec, identity, rounds=3 if quick else 5)
+    subject_s, identity_s = against(
+        benchmark, codec, identity, rounds=9 if quick else 5, statistic="min"
+    )
     benchmark.extra_info.update(
         figure="encode + decode throughput relative to identity's (identity s / compressor s)",
         compressor=spec, rows=ROWS, dim=dim, bits_per_entry=codec.bits / x.size,
