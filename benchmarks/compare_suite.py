@@ -29,6 +29,7 @@ FIGURES = (
 def figures(path: Path) -> tuple[dict[str, dict[str, float]], str]:
     """Return {benchmark: {figure: value}} (the median seconds too) and the run's label."""
     data = json.loads(path.read_text())
+    quick = {bench["extra_info"].get("quick") for bench in data["benchmarks"]}
     table = {}
     for bench in data["benchmarks"]:
         row = {key: bench["extra_info"][key] for key in FIGURES if key in bench["extra_info"]}
@@ -37,7 +38,7 @@ def figures(path: Path) -> tuple[dict[str, dict[str, float]], str]:
             row[f"{statistic}_s"] = bench["stats"][statistic]
         table[bench["name"].removeprefix("test_")] = row
     commit = data.get("commit_info", {}).get("id", "")[:10] or path.name
-    return table, commit
+    return table, commit + (" quick" if True in quick else "")
 
 
 def main() -> None:
@@ -48,14 +49,16 @@ def main() -> None:
         parser.error("give one or two files")
     runs = [figures(path) for path in args.files]
     labels = [label for _, label in runs]
+    if len({label.endswith(" quick") for label in labels}) > 1:
+        print("note: one run is quick, the other full: their sizes differ, so do the figures")
     names = list(dict.fromkeys(n for table, _ in runs for n in table))
     width = max(len(n) for n in names) + 2
-    header = f"{'benchmark':<{width}}{'figure':<24}" + "".join(f"{lab:>14}" for lab in labels)
+    header = f"{'benchmark':<{width}}{'figure':<24}" + "".join(f"{lab:>17}" for lab in labels)
     print(header + (f"{'new / old':>11}" if len(runs) == 2 else ""))
     for name in names:
         for key in dict.fromkeys(k for table, _ in runs for k in table.get(name, {})):
             values = [table.get(name, {}).get(key) for table, _ in runs]
-            cells = "".join(f"{v:>14.4g}" if v is not None else f"{'-':>14}" for v in values)
+            cells = "".join(f"{v:>17.4g}" if v is not None else f"{'-':>17}" for v in values)
             change = ""
             if len(values) == 2 and None not in values and values[0]:
                 change = f"{values[1] / values[0]:>11.2f}"

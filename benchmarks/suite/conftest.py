@@ -14,6 +14,7 @@ load, the ratios much less. Nothing here asserts a time.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 
@@ -31,3 +32,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def quick(request: pytest.FixtureRequest) -> bool:
     """Whether the suite runs at its quick (CI) sizes."""
     return QUICK_ENV or bool(request.config.getoption("--quick"))
+
+
+@pytest.fixture(autouse=True)
+def _record_mode(benchmark: Any, quick: bool) -> None:
+    """Write the mode into every benchmark's JSON: compare quick runs with quick runs only."""
+    benchmark.extra_info["quick"] = quick
