@@ -71,7 +71,8 @@ def _householder_orthogonal(a: NDArray[np.float64]) -> NDArray[np.float64]:
     """
     n = a.shape[0]
     a = a.copy()
-    reflectors, signs = [], np.empty(n)
+    reflectors: list[NDArray[np.float64] | None] = []
+    signs = np.empty(n)
     for j in range(n):
         x = a[j:, j]
         norm = float(np.sqrt(np.einsum("i,i->", x, x)))
@@ -86,9 +87,10 @@ def _householder_orthogonal(a: NDArray[np.float64]) -> NDArray[np.float64]:
         signs[j] = -1.0 if alpha < 0 else 1.0
     q = np.eye(n)
     for j in range(n - 1, -1, -1):
-        v = reflectors[j]
-        if v is not None:
-            q[j:, j:] -= 2.0 * np.multiply.outer(v, np.einsum("i,ij->j", v, q[j:, j:]))
+        reflector = reflectors[j]
+        if reflector is not None:
+            w = np.einsum("i,ij->j", reflector, q[j:, j:])
+            q[j:, j:] -= 2.0 * np.multiply.outer(reflector, w)
     return q * signs
 
 
