@@ -606,7 +606,10 @@ def _exact_ring_gap(K, self_weight):
 
 @pytest.mark.parametrize(
     ("topology", "K"),
-    [("ring", 7), ("ring", 30), ("torus", 36), ("torus", 60), ("torus", 100), ("complete", 12)],
+    [
+        *[("ring", 7), ("ring", 30), ("torus", 36), ("torus", 60), ("torus", 100)],
+        *[("complete", 12), ("hypercube", 8), ("hypercube", 64)],
+    ],
 )
 @pytest.mark.parametrize("rule", ALL_SPECS)
 def test_circulant_spectrum_is_the_eigensolvers(topology, K, rule):
@@ -617,7 +620,7 @@ def test_circulant_spectrum_is_the_eigensolvers(topology, K, rule):
     np.testing.assert_allclose(np.sort(values), np.linalg.eigvalsh(W.toarray()), atol=1e-13)
 
 
-@pytest.mark.parametrize("topology", ["path", "star", "hypercube", "grid"])
+@pytest.mark.parametrize("topology", ["path", "star", "grid", "erdos-renyi"])
 def test_circulant_spectrum_is_refused_for_other_graphs(topology):
     W = mixing_matrix("metropolis-hastings", TOPOLOGIES.get(topology)(16))
     assert circulant_eigenvalues(W) is None
