@@ -3,6 +3,9 @@
     python benchmarks/import_time.py               # 7 repeats of each command
     python benchmarks/import_time.py --repeats 15
 
+The last two commands are the whole ``gossip-sim --topology ring --agents 5`` run (issue 19
+goal 6: <= 0.5 s end to end), with and without drawing error.png.
+
 For each command it starts a fresh interpreter with ``-X importtime`` several times and sums
 the self times of the modules imported, leaving out those the bare interpreter imports by
 itself (``python -c pass``: encodings, site...). It prints the median sum ("import ms"), the
@@ -17,8 +20,12 @@ import argparse
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
+_OUT = str(Path(tempfile.gettempdir()) / "gossip-sim-import-time")
+_RUN = ["-m", "gossip_sim", "--topology", "ring", "--agents", "5", "-q", "--overwrite", "-o", _OUT]
 COMMANDS = {
     "import gossip_sim": ["-c", "import gossip_sim"],
     "import gossip_sim.compress": ["-c", "import gossip_sim.compress"],
@@ -26,8 +33,11 @@ COMMANDS = {
     "import gossip_sim.config": ["-c", "import gossip_sim.config"],
     "gossip-sim --version": ["-m", "gossip_sim", "--version"],
     "import gossip_sim.simulation": ["-c", "import gossip_sim.simulation"],
+    "ring K=5 run, --no-plot": [*_RUN, "--no-plot"],
+    "ring K=5 run (error.png)": _RUN,
 }
 HEAVY = ("numpy", "scipy", "networkx", "simpy", "matplotlib", "dask", "sklearn", "pandas")
+HEAVY += ("scipy.sparse.linalg", "scipy.sparse.csgraph", "scipy.special", "matplotlib.pyplot")
 
 
 def imports(args: list[str]) -> dict[str, int]:

@@ -21,6 +21,7 @@ from gossip_sim.mixing import (
     beta,
     check_convergence,
     check_mixing_matrix,
+    circulant_eigenvalues,
     converges,
     eigenvalues,
     lambda2,
@@ -31,6 +32,7 @@ from gossip_sim.mixing import (
     spectral_gap,
 )
 from gossip_sim.mixing.spectral import DENSE_MAX
+from gossip_sim.topology import TOPOLOGIES
 
 HAS_CVXPY = importlib.util.find_spec("cvxpy") is not None
 RULES = [r for r in MIXING_RULES.names_where(doubly_stochastic=True) if r != "fdla"]
@@ -548,26 +550,104 @@ def sparse_calls(monkeypatch):
 K_LARGE = 4 * DENSE_MAX
 
 
-def test_large_ring_with_eigenvalue_below_minus_one_is_refused_sparsely(sparse_calls):
+def _shuffled(W):
+    """Return P W Pᵀ for a fixed random permutation P: same spectrum, no longer circulant."""
+    order = np.random.default_rng(7).permutation(W.shape[0])
+    shuffled = sp.csr_array(W[order][:, order])
+    shuffled.sort_indices()
+    assert circulant_eigenvalues(shuffled) is None
+    return shuffled
+
+
+def _below_minus_one_ring():
     ring = nx.cycle_graph(K_LARGE)  # even ring: the Laplacian's largest eigenvalue is exactly 4
     L = sp.csr_array(nx.laplacian_matrix(ring, nodelist=range(K_LARGE)), dtype=np.float64)
-    W = sp.csr_array(sp.eye_array(K_LARGE) - (2.05 / 4.0) * L)  # eigenvalues down to -1.05
+    return sp.csr_array(sp.eye_array(K_LARGE) - (2.05 / 4.0) * L)  # eigenvalues down to -1.05
+
+
+def test_large_ring_with_eigenvalue_below_minus_one_is_refused_sparsely(sparse_calls):
     with pytest.raises(ConfigError, match=r"eigenvalue of -1\.05 \(<= -1\), spectral gap -0\.05"):
+        check_convergence(_shuffled(_below_minus_one_ring()))
+    assert sparse_calls
+
+
+def test_large_ring_with_eigenvalue_below_minus_one_is_refused_in_closed_form(sparse_calls):
+    with pytest.raises(ConfigError, match=r"eigenvalue of -1\.05 \(<= -1\), spectral gap -0\.05"):
+        check_convergence(_below_minus_one_ring())
+    assert not sparse_calls
+
+
+def test_large_disconnected_w_is_refused_sparsely(sparse_calls):
+    parts = [mixing_matrix("metropolis-hastings", nx.cycle_graph(n)) for n in (900, 1100)]
+    W = sp.csr_array(sp.block_diag(parts, format="csr"))  # second eigenvalue 1, not circulant
+    with pytest.raises(ConfigError, match=r"^W has a second eigenvalue 1, spectral gap 0 "):
         check_convergence(W)
     assert sparse_calls
 
 
-def test_large_identity_is_refused_sparsely(sparse_calls):
+def test_large_identity_is_refused_in_closed_form(sparse_calls):
     with pytest.raises(ConfigError, match=r"^W has a second eigenvalue 1, spectral gap 0 "):
         check_convergence(sp.eye_array(K_LARGE, format="csr"))
-    assert sparse_calls
+    assert not sparse_calls
 
 
 def test_large_metropolis_ring_passes_sparsely(sparse_calls):
-    W = mixing_matrix("metropolis-hastings", nx.cycle_graph(K_LARGE))
+    W = _shuffled(mixing_matrix("metropolis-hastings", nx.cycle_graph(K_LARGE)))
     gap = check_convergence(W)
     assert gap == pytest.approx(1 - (1 + 2 * np.cos(2 * np.pi / K_LARGE)) / 3, rel=1e-6)
     assert sparse_calls
+
+
+# ---------------------------------------------------------------- closed form: rings and tori
+def _exact_ring_gap(K, self_weight):
+    """1 − λ2 of the ring W with w_ii = self_weight and w_i,i±1 = (1 − self_weight) / 2."""
+    return (1.0 - self_weight) * 2.0 * np.sin(np.pi / K) ** 2
+
+
+@pytest.mark.parametrize(
+    ("topology", "K"),
+    [
+        *[("ring", 7), ("ring", 30), ("torus", 36), ("torus", 60), ("torus", 100)],
+        *[("complete", 12), ("hypercube", 8), ("hypercube", 64)],
+    ],
+)
+@pytest.mark.parametrize("rule", ALL_SPECS)
+def test_circulant_spectrum_is_the_eigensolvers(topology, K, rule):
+    W = mixing_matrix(rule, TOPOLOGIES.get(topology)(K))
+    values = circulant_eigenvalues(W)
+    assert values is not None
+    assert values[0] == pytest.approx(1.0, abs=1e-14)  # the ones vector's mode comes first
+    np.testing.assert_allclose(np.sort(values), np.linalg.eigvalsh(W.toarray()), atol=1e-13)
+
+
+@pytest.mark.parametrize("topology", ["path", "star", "grid", "erdos-renyi"])
+def test_circulant_spectrum_is_refused_for_other_graphs(topology):
+    W = mixing_matrix("metropolis-hastings", TOPOLOGIES.get(topology)(16))
+    assert circulant_eigenvalues(W) is None
+
+
+def test_nearly_circulant_w_is_not_taken_for_circulant():
+    W = mixing_matrix("uniform", nx.cycle_graph(12)).tolil()
+    W[0, 1], W[1, 0] = W[0, 1] - 1e-15, W[1, 0] - 1e-15
+    W[0, 0], W[1, 1] = W[0, 0] + 1e-15, W[1, 1] + 1e-15
+    assert circulant_eigenvalues(sp.csr_array(W)) is None
+
+
+@pytest.mark.parametrize("K", [1001, 10_000, 100_000])
+def test_large_ring_gap_in_closed_form_is_exact(K, sparse_calls):
+    W = mixing_matrix("metropolis-hastings", nx.cycle_graph(K))
+    gap = check_convergence(W)
+    assert gap == spectral_gap(W)
+    # λ2 is a double near 1: its rounding (1e-16) bounds the gap's relative accuracy.
+    assert gap == pytest.approx(_exact_ring_gap(K, 1 / 3), rel=0, abs=5e-16)
+    assert not sparse_calls
+
+
+def test_large_torus_closed_form_agrees_with_arpack():
+    W = mixing_matrix("metropolis-hastings", TOPOLOGIES.get("torus")(30 * 40))
+    closed = spectral_gap(W)
+    assert closed == pytest.approx(spectral_gap(_shuffled(W)), rel=1e-6)
+    assert beta(W) == pytest.approx(beta(_shuffled(W)), rel=1e-9)
 
 
 # ---------------------------------------------------------------- no second eigen-solve per run

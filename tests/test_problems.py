@@ -491,3 +491,14 @@ def test_a_data_file_that_is_no_csv_of_numbers_is_refused_in_one_line(tmp_path, 
     path.write_bytes(content)
     with pytest.raises(ConfigError, match=message):
         gs.problems.datasets.load_dataset(str(path))
+
+
+@pytest.mark.parametrize("dim", [129, 200])
+def test_rotation_above_lapacks_unblocked_size_is_householders_q(dim):
+    """Above 128 the rotation comes from NumPy Householder steps (thread-independent bits)."""
+    from gossip_sim.problems.quadratic import random_orthogonal
+
+    Q = random_orthogonal(dim, np.random.default_rng(dim))
+    q, r = np.linalg.qr(np.random.default_rng(dim).standard_normal((dim, dim)))
+    np.testing.assert_allclose(Q, q * np.where(np.diag(r) < 0, -1.0, 1.0), atol=1e-12)
+    np.testing.assert_allclose(Q.T @ Q, np.eye(dim), atol=1e-12)

@@ -15,6 +15,7 @@ Examples
 True
 """
 
+from gossip_sim.mixing.circulant import circulant_eigenvalues
 from gossip_sim.mixing.convergence import MIN_SPECTRAL_GAP, check_convergence, converges
 from gossip_sim.mixing.matrix import FILE_SUFFIXES, MixingSpec, load_matrix, mixing_matrix
 from gossip_sim.mixing.rules import (
@@ -47,6 +48,7 @@ __all__ = [
     "beta",
     "check_convergence",
     "check_mixing_matrix",
+    "circulant_eigenvalues",
     "column_stochastic",
     "converges",
     "eigenvalues",

@@ -78,9 +78,17 @@ def load_matrix(path: str | os.PathLike) -> np.ndarray | sp.csr_array:
         raise ConfigError(f"cannot read mixing matrix file {str(path)!r}: {exc}") from exc
 
 
+_NETWORKX_COMPONENTS_MAX = 2000  # K up to which networkx counts components (no csgraph import)
+
+
 def _check_connected(graph: nx.Graph) -> None:
     A = adjacency(graph)  # also refuses empty and directed graphs, nodes other than 0..K-1
-    n_components, _ = sp.csgraph.connected_components(A, directed=False)
+    if A.shape[0] <= _NETWORKX_COMPONENTS_MAX:  # a small graph: spare the ~0.1 s csgraph import
+        n_components = nx.number_connected_components(graph)
+    else:
+        from scipy.sparse.csgraph import connected_components
+
+        n_components, _ = connected_components(A, directed=False)
     if n_components > 1:
         raise ConfigError(
             f"graph is disconnected ({n_components} components); gossip needs a connected graph"

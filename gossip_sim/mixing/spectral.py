@@ -8,7 +8,9 @@ For a doubly stochastic W with K agents and J = 11ᵀ/K:
 * ``rho(W)`` = ‖W − J‖₂, equal to ``lambda2(W)`` when W is symmetric;
 * ``beta(W)`` = ‖I − W‖₂.
 
-Up to :data:`DENSE_MAX` agents the eigenvalues come from dense LAPACK. Above it, symmetric W use
+Up to :data:`DENSE_MAX` agents the eigenvalues come from dense LAPACK. Above it, a symmetric W
+circulant on a ring or a torus (every shipped rule on those topologies) has its exact spectrum in
+closed form (:func:`~gossip_sim.mixing.circulant_eigenvalues`, O(K·d)); other symmetric W use
 ARPACK (``scipy.sparse.linalg.eigsh``): plain Lanczos when the wanted end of the spectrum
 converges quickly, otherwise shift-invert at a shift σ *certified* to lie outside the spectrum
 (Gershgorin, or the inertia of a pivot-free LDLᵀ factorisation of W − σI). The ones direction is
@@ -25,12 +27,17 @@ Examples
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as sla
 from numpy.typing import ArrayLike, NDArray
 
 from gossip_sim.errors import ConfigError
+from gossip_sim.mixing.circulant import circulant_eigenvalues
+
+if TYPE_CHECKING:
+    import scipy.sparse.linalg as sla
 
 __all__ = [
     "DENSE_MAX",
@@ -84,6 +91,8 @@ def _centred_dense(W: sp.csr_array) -> NDArray[np.float64]:
 # ---------------------------------------------------------------- large symmetric eigenvalues
 def _below_count(A: sp.csr_array, sigma: float) -> int | None:
     """Count eigenvalues of symmetric ``A`` below ``sigma`` (Sylvester inertia); None if unsure."""
+    import scipy.sparse.linalg as sla
+
     shifted = sp.csc_matrix(A - sigma * sp.eye_array(A.shape[0], format="csr"))
     try:
         lu = sla.splu(
@@ -105,6 +114,8 @@ def _plain_smallest(A: sp.csr_array, b: float, deflate: bool, tol: float, restar
     The operator is shifted by 2b so that its spectrum lies in [b, 3b]: ARPACK's tolerance is
     relative to the eigenvalue, which must therefore stay away from 0.
     """
+    import scipy.sparse.linalg as sla
+
     K = A.shape[0]
 
     def matvec(x: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -125,6 +136,8 @@ def _plain_smallest(A: sp.csr_array, b: float, deflate: bool, tol: float, restar
 
 def _shift_invert_smallest(A: sp.csr_array, sigma: float, deflate: bool) -> float:
     """Smallest eigenvalue of ``A`` (on 1⊥ if ``deflate``), given every one of them is > sigma."""
+    import scipy.sparse.linalg as sla
+
     K = A.shape[0]
     lu = sla.splu(sp.csc_matrix(A - sigma * sp.eye_array(K, format="csr")))
 
@@ -146,6 +159,8 @@ def _smallest(A: sp.csr_array, *, deflate: bool) -> float:
 
     With ``deflate`` the all-ones vector must be an eigenvector of ``A``.
     """
+    import scipy.sparse.linalg as sla
+
     K = A.shape[0]
     b = float(abs(A).sum(axis=1).max()) or 1.0  # Gershgorin: every eigenvalue is in [-b, b]
     floor = -b * (1.0 + 1e-10) - 1e-300  # certified to be below the spectrum
@@ -252,9 +267,27 @@ def second_eigenvalue(W: ArrayLike | sp.sparray | sp.spmatrix) -> float | comple
         values = np.linalg.eigvalsh(centred) if symmetric else np.linalg.eigvals(centred)
         return _scalar(values[int(np.argmax(np.abs(values)))])
     if symmetric and _is_doubly_stochastic(matrix):
+        closed = circulant_eigenvalues(_sorted(matrix))
+        if closed is not None:  # a ring or a torus: the exact spectrum, O(K·d)
+            closed[0] -= 1.0  # W − 11ᵀ/K, as the dense branch
+            return _scalar(closed[_most_negative_max(closed)])
         top, bottom = _largest(matrix, deflate=True), _smallest(matrix, deflate=True)
         return top if abs(top) > abs(bottom) else bottom
     return _centred_extreme(matrix, symmetric)
+
+
+def _sorted(W: sp.csr_array) -> sp.csr_array:
+    if not W.has_sorted_indices:
+        W = W.copy()
+        W.sort_indices()
+    return W
+
+
+def _most_negative_max(values: NDArray[np.float64]) -> int:
+    """Index of the largest |value|; of two with the same modulus, the negative one."""
+    modulus = np.abs(values)
+    ties = np.flatnonzero(modulus == modulus.max())
+    return int(ties[np.argmin(values[ties])])
 
 
 def _scalar(value: np.floating | np.complexfloating) -> float | complex:
@@ -289,6 +322,8 @@ def lambda2(W: ArrayLike | sp.sparray | sp.spmatrix) -> float:
 
 
 def _centred_operator(W: sp.csr_array) -> sla.LinearOperator:
+    import scipy.sparse.linalg as sla
+
     K = W.shape[0]
     return sla.LinearOperator(
         (K, K),
@@ -300,6 +335,8 @@ def _centred_operator(W: sp.csr_array) -> sla.LinearOperator:
 
 def _centred_extreme(W: sp.csr_array, symmetric: bool) -> float | complex:
     """Return the eigenvalue of W − 11ᵀ/K of largest modulus with plain ARPACK (general W)."""
+    import scipy.sparse.linalg as sla
+
     op = _centred_operator(W)
     solver = sla.eigsh if symmetric else sla.eigs
     values = solver(op, k=1, which="LM", return_eigenvectors=False)
@@ -360,6 +397,8 @@ def rho(W: ArrayLike | sp.sparray | sp.spmatrix) -> float:
         return lambda2(matrix)
     if K <= DENSE_MAX:
         return float(np.linalg.norm(_centred_dense(matrix), 2))
+    import scipy.sparse.linalg as sla
+
     values = sla.svds(_centred_operator(matrix), k=1, return_singular_vectors=False)
     return float(values[0])
 
@@ -388,10 +427,15 @@ def beta(W: ArrayLike | sp.sparray | sp.spmatrix) -> float:
     if K <= DENSE_MAX:
         return float(np.linalg.norm((eye - matrix).toarray(), 2))
     if _is_symmetric(matrix):
+        closed = circulant_eigenvalues(_sorted(matrix))
+        if closed is not None:  # a ring or a torus: the exact spectrum
+            return float(np.abs(1.0 - closed).max())
         if _is_doubly_stochastic(matrix):  # eigenvalue 1 (ones) known: solve on 1⊥ only
             top, bottom = _largest(matrix, deflate=True), _smallest(matrix, deflate=True)
             return max(abs(1.0 - top), abs(1.0 - bottom))
         top, bottom = _largest(matrix, deflate=False), _smallest(matrix, deflate=False)
         return max(abs(1.0 - top), abs(1.0 - bottom))
+    import scipy.sparse.linalg as sla
+
     values = sla.svds(sp.csr_array(eye - matrix), k=1, return_singular_vectors=False)
     return float(values[0])

@@ -26,6 +26,7 @@ __all__ = [
     "check_positive",
     "check_positive_int",
     "check_samples",
+    "expit",
     "shared_stream",
 ]
 
@@ -142,3 +143,21 @@ def check_samples(
             )
         checked.append(idx)
     return checked
+
+
+def expit(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Return the logistic function 1 / (1 + e^-x), elementwise (``scipy.special.expit``).
+
+    scipy.special is imported on the first call, not with the package: it costs ~40 ms of
+    start-up that runs without a logistic or pyramidal problem do not need.
+
+    Examples
+    --------
+    >>> from gossip_sim.problems._common import expit
+    >>> expit(np.array([0.0, 800.0]))
+    array([0.5, 1. ])
+    """
+    from scipy.special import expit as scipy_expit
+
+    result: NDArray[np.float64] = scipy_expit(x)
+    return result

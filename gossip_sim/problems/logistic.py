@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit
 
 from gossip_sim._random import stream
 from gossip_sim._typing import Stack, Vector
@@ -34,6 +33,7 @@ from gossip_sim.problems._common import (
     check_positive,
     check_positive_int,
     check_samples,
+    expit,
     shared_stream,
 )
 from gossip_sim.problems.base import PROBLEMS, Block, BoundKind

@@ -52,8 +52,46 @@ def random_orthogonal(dim: int, rng: np.random.Generator) -> NDArray[np.float64]
     >>> bool(np.allclose(Q.T @ Q, np.eye(4)))
     True
     """
-    q, r = np.linalg.qr(rng.standard_normal((dim, dim)))
+    gaussian = rng.standard_normal((dim, dim))
+    if dim > _LAPACK_QR_MAX:  # LAPACK's blocked QR: its bits follow the BLAS thread count
+        return _householder_orthogonal(gaussian)
+    q, r = np.linalg.qr(gaussian)
     return q * np.where(np.diag(r) < 0, -1.0, 1.0)
+
+
+_LAPACK_QR_MAX = 128
+"""Largest dim whose QR LAPACK computes unblocked, so with the same bits for any thread count."""
+
+
+def _householder_orthogonal(a: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Return Q of a = QR with R's diagonal positive, by Householder reflections in NumPy.
+
+    Every reduction is an ``einsum`` (never threaded BLAS), so Q has the same bits with any
+    number of BLAS threads; it equals LAPACK's Q with the same sign fix up to rounding.
+    """
+    n = a.shape[0]
+    a = a.copy()
+    reflectors: list[NDArray[np.float64] | None] = []
+    signs = np.empty(n)
+    for j in range(n):
+        x = a[j:, j]
+        norm = float(np.sqrt(np.einsum("i,i->", x, x)))
+        alpha = -norm if x[0] >= 0 else norm  # R's diagonal entry
+        v = x.copy()
+        v[0] -= alpha
+        length = float(np.sqrt(np.einsum("i,i->", v, v)))
+        if length > 0:
+            v /= length
+            a[j:, j:] -= 2.0 * np.multiply.outer(v, np.einsum("i,ij->j", v, a[j:, j:]))
+        reflectors.append(v if length > 0 else None)
+        signs[j] = -1.0 if alpha < 0 else 1.0
+    q = np.eye(n)
+    for j in range(n - 1, -1, -1):
+        reflector = reflectors[j]
+        if reflector is not None:
+            w = np.einsum("i,ij->j", reflector, q[j:, j:])
+            q[j:, j:] -= 2.0 * np.multiply.outer(reflector, w)
+    return q * signs
 
 
 @dataclass(frozen=True, eq=False)

@@ -37,11 +37,11 @@ def plot_error(trace: Trace, x: str = "bits", ax: Any = None, label: str | None 
     >>> plot_error(trace, x="time").get_xlabel()
     'simulated time (µs)'
     """
-    import matplotlib.pyplot as plt
-
     if x not in _AXES:
         raise ValueError(f"x = {x!r} is not valid; use one of {', '.join(_AXES)}")
     if ax is None:
+        import matplotlib.pyplot as plt
+
         _, ax = plt.subplots()
     column, xlabel = _AXES[x]
     error = trace.column("error")
@@ -58,17 +58,18 @@ def plot_error(trace: Trace, x: str = "bits", ax: Any = None, label: str | None 
 
 def save_run_figure(trace: Trace, path: str | Path, title: str = "") -> Path:
     """Save a two-panel PNG of error vs bits and error vs simulated time; return its path."""
-    import matplotlib
+    # A bare Figure on an Agg canvas, not pyplot: no backend selection or figure manager to
+    # import (start-up), and no global state to close; the PNG is the same.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    FigureCanvasAgg(fig)
+    left, right = fig.subplots(1, 2)
     plot_error(trace, "bits", left)
     plot_error(trace, "time", right)
     if title:
         fig.suptitle(title)
     out = Path(path)
     fig.savefig(out, dpi=100, metadata={"Software": None})
-    plt.close(fig)
     return out

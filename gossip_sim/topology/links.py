@@ -309,8 +309,9 @@ def apply_links(
             data["bandwidth"] = _check_rate(data["bandwidth"], f"bandwidth of link {u}-{v}")
         else:
             data["bandwidth"] = profile.bandwidth
+    fastest = _fastest_links(graph)
     for node, data in graph.nodes(data=True):
-        data["nic_egress"] = _nic(graph, node, data, profile, nic_egress)
+        data["nic_egress"] = _nic(node, data, profile, nic_egress, fastest.get(node))
         if data.get("nic_ingress") is not None:
             data["nic_ingress"] = _check_rate(data["nic_ingress"], f"nic_ingress of node {node}")
     #: False when every link value came from the file or the arguments, not from ``profile``.
@@ -318,8 +319,20 @@ def apply_links(
     return graph
 
 
+def _fastest_links(graph: nx.Graph) -> dict[Any, float]:
+    """Return each node's fastest link (out-links of a directed graph), in one pass over E."""
+    fastest: dict[Any, float] = {}
+    directed = graph.is_directed()
+    for u, v, data in graph.edges(data=True):
+        rate = data["bandwidth"]
+        for node in (u,) if directed else (u, v):
+            if node not in fastest or rate > fastest[node]:
+                fastest[node] = rate
+    return fastest
+
+
 def _nic(
-    graph: nx.Graph, node: int, data: dict, profile: LinkProfile, explicit: float | None
+    node: int, data: dict, profile: LinkProfile, explicit: float | None, fastest: float | None
 ) -> float | None:
     if explicit is not None:
         return explicit
@@ -327,5 +340,4 @@ def _nic(
         return _check_rate(data["nic_egress"], f"nic_egress of node {node}")
     if profile.nic_egress is None:
         return None
-    rates = [d["bandwidth"] for _, _, d in graph.edges(node, data=True)]
-    return max(rates) if rates else profile.nic_egress
+    return fastest if fastest is not None else profile.nic_egress

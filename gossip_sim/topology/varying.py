@@ -41,7 +41,6 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.sparse.csgraph import connected_components
 
 from gossip_sim._random import stream
 from gossip_sim._registry import parse_spec
@@ -222,6 +221,8 @@ class GraphSchedule:
         """
         if self.n_agents < 2:
             raise ConfigError(f"{self.name} needs at least 2 agents; got {self.n_agents}")
+        from scipy.sparse.csgraph import connected_components  # lazy: ~0.1 s of imports
+
         components, _ = connected_components(self.union(), directed=False)
         if components > 1:
             over = "its support" if self.period is None else f"its {self.period} rounds"
