@@ -229,7 +229,7 @@ class _Run:
                 0,
                 self.k,
                 record.consensus_error,
-                float(np.sqrt(shift @ shift)),
+                float(np.sqrt(np.einsum("d,d->", shift, shift))),
             )
         )
         self.sent.append(self.bits_sent.copy())

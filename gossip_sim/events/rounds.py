@@ -410,7 +410,7 @@ class _EventRun:
                 state.max_staleness,
                 int(np.count_nonzero(alive)),
                 consensus_error(live),
-                float(np.sqrt(shift @ shift)),
+                float(np.sqrt(np.einsum("d,d->", shift, shift))),
             )
         )
         self.records.append(record)
