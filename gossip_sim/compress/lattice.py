@@ -63,6 +63,12 @@ def lattice_bits(dim: int, radius: float, eps: float) -> int:
     return dim * bitops.width_for(_modulus(dim, radius, eps))
 
 
+def _rint_int(values: Stack, spacing: float) -> np.ndarray:
+    """Return ``rint(values / spacing)`` as int64, with one float temporary."""
+    scaled = np.divide(values, spacing, dtype=np.float64)
+    return np.rint(scaled, out=scaled).astype(np.int64)
+
+
 @dataclass(frozen=True)
 class Lattice:
     """Lattice quantiser: ℓ₂ error ≤ ``eps`` for inputs within ``radius`` of the reference."""
@@ -90,8 +96,11 @@ class Lattice:
         arr = check_finite(x, "lattice")
         dim = arr.shape[1]
         spacing, modulus = _spacing(dim, self.eps), _modulus(dim, self.radius, self.eps)
-        z = np.rint(arr / spacing).astype(np.int64)
-        offset = np.abs(z - np.rint(np.asarray(state) / spacing).astype(np.int64))
+        scaled = np.divide(arr, spacing)
+        z = np.rint(scaled, out=scaled).astype(np.int64)
+        offset = _rint_int(np.asarray(state), spacing)
+        np.subtract(z, offset, out=offset)
+        np.abs(offset, out=offset)
         bad = np.flatnonzero(offset.max(axis=1, initial=0) > (modulus - 1) // 2)
         if bad.size:
             row = int(bad[0])
@@ -102,18 +111,24 @@ class Lattice:
                 "(raise radius, or bring the reference closer)"
             )
         width = bitops.width_for(modulus)
-        return bitops.pack_fixed(bitops.uint_bits(np.mod(z, modulus), width)), state
+        np.remainder(z, modulus, out=z)
+        nbits = np.full(z.shape[0], dim * width, dtype=np.int64)
+        return PayloadBatch.from_rows(bitops.pack_uint(z, width), nbits), state
 
     def decode(self, batch: PayloadBatch, state: Stack) -> tuple[Stack, Stack]:
         """Recover z as the representative of its residue nearest to round(q/s)."""
         reference = np.asarray(state)
         dim = reference.shape[1]
         spacing, modulus = _spacing(dim, self.eps), _modulus(dim, self.radius, self.eps)
-        residue = bitops.bits_uint(bitops.unpack_fixed(batch), bitops.width_for(modulus))
-        centre = np.rint(reference / spacing).astype(np.int64)
+        residue = bitops.unpack_uint(batch.rows(), bitops.width_for(modulus), dim)
+        centre = _rint_int(reference, spacing)
         half = (modulus - 1) // 2
-        z = centre + np.mod(residue - centre + half, modulus) - half
-        return z * spacing, state
+        z = np.subtract(residue, centre, dtype=np.int64)
+        z += half
+        np.remainder(z, modulus, out=z)
+        z += centre
+        z -= half
+        return np.multiply(z, spacing), state
 
 
 @COMPRESSORS.register("lattice")
