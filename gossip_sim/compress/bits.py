@@ -15,7 +15,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,8 +23,11 @@ from numpy.typing import NDArray
 from gossip_sim.compress.base import PayloadBatch
 
 __all__ = [
+    "BLOCK",
     "bits_float",
     "bits_uint",
+    "blocks",
+    "draw_block",
     "float_bits",
     "gamma_decode",
     "gamma_encode",
@@ -43,6 +46,59 @@ __all__ = [
 ]
 
 Bits = NDArray[np.uint8]
+
+#: Entries per block of :func:`blocks`: scratch arrays of this many float64 stay in cache.
+BLOCK = 1 << 15
+
+
+def blocks(k: int, dim: int, size: int = BLOCK) -> Iterator[tuple[slice, slice]]:
+    """Cover a (k, dim) stack with blocks of about ``size`` entries, in row-major order.
+
+    Whole rows are grouped while a row is shorter than ``size``; longer rows are cut into column
+    ranges. Visiting the blocks in order visits the entries in C order, so per-row random
+    streams (and one stream for the stack) are drawn in the same order as all at once.
+
+    Examples
+    --------
+    >>> [(r.start, r.stop, c.start, c.stop) for r, c in blocks(3, 4, size=8)]
+    [(0, 2, 0, 4), (2, 3, 0, 4)]
+    >>> [(r.start, c.start, c.stop) for r, c in blocks(1, 5, size=2)]
+    [(0, 0, 2), (0, 2, 4), (0, 4, 5)]
+    """
+    if dim >= size:
+        for row in range(k):
+            for col in range(0, dim, size):
+                yield slice(row, row + 1), slice(col, min(col + size, dim))
+    else:
+        step = max(size // max(dim, 1), 1)
+        for row in range(0, k, step):
+            yield slice(row, min(row + step, k)), slice(0, dim)
+
+
+def draw_block(
+    rng: np.random.Generator | Sequence[np.random.Generator],
+    rows: slice,
+    cols: slice,
+    out: NDArray[np.float64],
+) -> None:
+    """Fill ``out`` (the block ``rows, cols``) with the uniforms :func:`rng_rows` would put there.
+
+    Blocks must be drawn in the order :func:`blocks` yields them.
+
+    Examples
+    --------
+    >>> whole = rng_rows(np.random.default_rng(3), (2, 5))
+    >>> rng, parts = np.random.default_rng(3), np.empty((2, 5))
+    >>> for r, c in blocks(2, 5, size=2):
+    ...     draw_block(rng, r, c, parts[r, c])
+    >>> bool(np.array_equal(whole, parts))
+    True
+    """
+    if isinstance(rng, np.random.Generator):
+        rng.random(out=out)
+        return
+    for offset, generator in enumerate(rng[rows.start : rows.stop]):
+        generator.random(out=out[offset])
 
 
 def width_for(n_values: int) -> int:
@@ -497,9 +553,14 @@ def gamma_unpack_rows(
 
 
 def rng_rows(
-    rng: np.random.Generator | Sequence[np.random.Generator], shape: tuple[int, int]
+    rng: np.random.Generator | Sequence[np.random.Generator],
+    shape: tuple[int, int],
+    out: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """Draw uniforms of ``shape`` from one generator, or one row per generator from a list.
+
+    ``out`` (C-contiguous float64 of ``shape``) receives the draws, which are the same numbers
+    as without it: a scratch array saves allocating (and page-faulting) a fresh one.
 
     Examples
     --------
@@ -509,10 +570,10 @@ def rng_rows(
     True
     """
     if isinstance(rng, np.random.Generator):
-        return rng.random(shape)
+        return rng.random(shape) if out is None else rng.random(out=out)
     if len(rng) != shape[0]:
         raise ValueError(f"got {len(rng)} random streams for {shape[0]} rows")
-    out = np.empty(shape)
+    out = np.empty(shape) if out is None else out
     for row, generator in zip(out, rng, strict=True):
         generator.random(out=row)
     return out

@@ -98,21 +98,44 @@ class Qsgd:
     def _quantise(self, x: Stack, rng: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return float32 norms, unsigned levels (smallest dtype) and the mask of negative levels.
 
-        The float64 arithmetic (and the one uniform draw per entry) is the reference's, operation
-        for operation, so the levels are the same; only the temporaries are reused.
+        The float64 arithmetic (and the one uniform draw per entry, in the generators' order) is
+        the reference's, operation for operation, so the levels are the same. It runs over
+        cache-sized blocks of the stack (:func:`~gossip_sim.compress.bits.blocks`) with two
+        scratch buffers, instead of allocating several (K, D) float64 temporaries.
         """
         norms = np.sqrt(np.einsum("ij,ij->i", x, x))
         factor = np.divide(self.s, norms, out=np.zeros_like(norms), where=norms > 0)
-        scaled = np.abs(x)
-        scaled *= factor[:, None]
-        level = np.floor(scaled)
-        np.subtract(scaled, level, out=scaled)
-        up = np.less(bitops.rng_rows(rng, x.shape), scaled)
-        level += up
-        np.minimum(level, self.s, out=level)
-        small = level.astype(bitops.uint_dtype(self.level_bits + 1))
-        negative = np.less(x, 0, out=up)
-        negative &= small != 0
+        k, dim = x.shape
+        if not isinstance(rng, np.random.Generator) and len(rng) != k:
+            raise ValueError(f"got {len(rng)} random streams for {k} rows")
+        small = np.empty((k, dim), dtype=bitops.uint_dtype(self.level_bits + 1))
+        negative = np.empty((k, dim), dtype=np.bool_)
+        top = small.dtype.type(self.s)
+        size = min(bitops.BLOCK, k * dim)
+        frac_buf, floor_buf, up_buf = np.empty(size), np.empty(size), np.empty(size, np.bool_)
+        for rows, cols in bitops.blocks(k, dim):
+            block = x[rows, cols]
+            n = block.size
+            shape = block.shape
+            frac = frac_buf[:n].reshape(shape)
+            floor = floor_buf[:n].reshape(shape)
+            up = up_buf[:n].reshape(shape)
+            level = small[rows, cols]
+            np.abs(block, out=frac)
+            frac *= factor[rows, None]
+            np.floor(frac, out=floor)
+            frac -= floor  # the fraction, compared with the uniform draw
+            # min(floor + up, s) == min(min(floor, s) + up, s): clamp, count in small integers.
+            np.minimum(floor, self.s, out=floor)
+            np.copyto(level, floor, casting="unsafe")
+            bitops.draw_block(rng, rows, cols, floor)
+            np.less(floor, frac, out=up)
+            level += up
+            np.minimum(level, top, out=level)
+            sign = negative[rows, cols]
+            np.less(block, 0, out=sign)
+            np.not_equal(level, 0, out=up)
+            sign &= up
         return norms.astype(np.float32), small, negative
 
     def encode(
