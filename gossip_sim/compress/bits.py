@@ -206,25 +206,37 @@ def pack_uint(values: NDArray[np.integer], width: int) -> NDArray[np.uint8]:
         padded = np.zeros((k, groups * fields), dtype=values.dtype)
         padded[:, :n] = values
         values = padded
-    columns = values.reshape(k, groups, fields)
+    columns = np.ascontiguousarray(values).reshape(k * groups, fields)
+    out = np.empty((k * groups, group_bytes), dtype=np.uint8)
+    step = max(BLOCK // fields, 1)  # groups per block: the scratch words stay in cache
+    for first in range(0, k * groups, step):
+        block = slice(first, first + step)
+        _pack_groups(columns[block], width, word, out[block])
+    return out.reshape(k, groups * group_bytes)[:, :nbytes]
+
+
+def _pack_groups(
+    columns: NDArray[np.integer], width: int, word: np.dtype, out: NDArray[np.uint8]
+) -> None:
+    """Write groups of fields (one group per row of ``columns``) as big-endian bytes to ``out``."""
+    m, fields = columns.shape
     word_bits = 8 * word.itemsize
-    nwords = -(-8 * group_bytes // word_bits)
-    words = np.zeros((k, groups, nwords), dtype=word)
-    scratch = np.empty((k, groups), dtype=word)
+    nwords = -(-8 * out.shape[1] // word_bits)
+    words = np.zeros((m, nwords), dtype=word)
+    scratch = np.empty(m, dtype=word)
     for j in range(fields):
-        start = j * width
-        index, offset = divmod(start, word_bits)
+        index, offset = divmod(j * width, word_bits)
         end = offset + width
-        np.copyto(scratch, columns[:, :, j], casting="unsafe")  # widen before shifting
+        np.copyto(scratch, columns[:, j], casting="unsafe")  # widen before shifting
         if end <= word_bits:
             scratch <<= word.type(word_bits - end)
-            words[:, :, index] |= scratch
+            words[:, index] |= scratch
         else:
-            words[:, :, index] |= scratch >> word.type(end - word_bits)
+            words[:, index] |= scratch >> word.type(end - word_bits)
             scratch <<= word.type(2 * word_bits - end)
-            words[:, :, index + 1] |= scratch
-    raw = words.astype(word.newbyteorder(">")).view(np.uint8).reshape(k, groups, -1)
-    return raw[:, :, :group_bytes].reshape(k, groups * group_bytes)[:, :nbytes]
+            words[:, index + 1] |= scratch
+    raw = words.astype(word.newbyteorder(">")).view(np.uint8).reshape(m, -1)
+    out[...] = raw[:, : out.shape[1]]
 
 
 def unpack_uint(rows: NDArray[np.uint8], width: int, count: int) -> NDArray[np.unsignedinteger]:
@@ -249,29 +261,40 @@ def unpack_uint(rows: NDArray[np.uint8], width: int, count: int) -> NDArray[np.u
         return np.unpackbits(rows, axis=1, count=count)
     fields, group_bytes, word = _group(width)
     groups = -(-count // fields)
-    word_bits = 8 * word.itemsize
-    nwords = -(-8 * group_bytes // word_bits)
-    buffer = np.zeros((k, groups, nwords * word.itemsize), dtype=np.uint8)
     used = min(rows.shape[1], groups * group_bytes)
     staged = np.zeros((k, groups * group_bytes), dtype=np.uint8)
     staged[:, :used] = rows[:, :used]
-    buffer[:, :, :group_bytes] = staged.reshape(k, groups, group_bytes)
+    raw = staged.reshape(k * groups, group_bytes)
+    out = np.empty((k * groups, fields), dtype=dtype)
+    step = max(BLOCK // fields, 1)
+    for first in range(0, k * groups, step):
+        block = slice(first, first + step)
+        _unpack_groups(raw[block], width, word, out[block])
+    return out.reshape(k, groups * fields)[:, :count]
+
+
+def _unpack_groups(
+    raw: NDArray[np.uint8], width: int, word: np.dtype, out: NDArray[np.unsignedinteger]
+) -> None:
+    """Read the fields of byte groups (one per row of ``raw``) into the columns of ``out``."""
+    m, fields = out.shape
+    word_bits = 8 * word.itemsize
+    nwords = -(-8 * raw.shape[1] // word_bits)
+    buffer = np.zeros((m, nwords * word.itemsize), dtype=np.uint8)
+    buffer[:, : raw.shape[1]] = raw
     words = buffer.view(word.newbyteorder(">")).astype(word)
-    out = np.empty((k, groups, fields), dtype=dtype)
     mask = word.type((1 << width) - 1)
-    scratch = np.empty((k, groups), dtype=word)
+    scratch = np.empty(m, dtype=word)
     for j in range(fields):
-        start = j * width
-        index, offset = divmod(start, word_bits)
+        index, offset = divmod(j * width, word_bits)
         end = offset + width
         if end <= word_bits:
-            np.right_shift(words[:, :, index], word_bits - end, out=scratch)
+            np.right_shift(words[:, index], word.type(word_bits - end), out=scratch)
         else:
-            np.left_shift(words[:, :, index], end - word_bits, out=scratch)
-            scratch |= words[:, :, index + 1] >> (2 * word_bits - end)
+            np.left_shift(words[:, index], word.type(end - word_bits), out=scratch)
+            scratch |= words[:, index + 1] >> word.type(2 * word_bits - end)
         scratch &= mask
-        out[:, :, j] = scratch
-    return out.reshape(k, groups * fields)[:, :count]
+        out[:, j] = scratch
 
 
 def float_bits(values: NDArray[np.floating], dtype: str = ">f4") -> Bits:
