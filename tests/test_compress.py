@@ -422,3 +422,88 @@ def test_golden_digest_sees_a_one_bit_change(monkeypatch):
 
     monkeypatch.setattr(comp_cls, "decode", off_by_one_ulp)
     assert golden_digest("sign") != GOLDEN["sign"]
+
+
+# --- The vectorised packing against the bit-matrix reference ------------------------------------
+@settings(max_examples=60, deadline=None)
+@given(
+    width=st.integers(1, 64),
+    shape=st.tuples(st.integers(1, 4), st.integers(0, 40)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_pack_uint_writes_the_bits_of_the_bit_matrix_packing(width, shape, seed):
+    values = np.random.default_rng(seed).integers(
+        0, 2**width - 1, size=shape, dtype=np.uint64, endpoint=True
+    )
+    packed = bitops.pack_uint(values, width)
+    reference = np.packbits(bitops.uint_bits(values, width).reshape(shape[0], -1), axis=1)
+    assert np.array_equal(packed, reference)
+    assert np.array_equal(bitops.unpack_uint(packed, width, shape[1]).astype(np.uint64), values)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    levels=arrays(
+        np.int64, st.tuples(st.integers(1, 4), st.integers(1, 30)), elements=st.integers(0, 300)
+    ),
+    signs=st.integers(0, 2**32 - 1),
+    header_bytes=st.integers(0, 4),
+)
+def test_gamma_rows_are_the_row_by_row_gamma_code(levels, signs, header_bytes):
+    negative = (np.random.default_rng(signs).random(levels.shape) < 0.5) & (levels != 0)
+    header = np.random.default_rng(signs).integers(0, 256, (len(levels), header_bytes), np.uint8)
+    batch = bitops.gamma_pack_rows(header, levels, negative)
+    for i, row in enumerate(levels):
+        prefix, mantissa = bitops.gamma_encode(row + 1)
+        expected = np.concatenate(
+            [np.unpackbits(header[i]), prefix, mantissa, negative[i][row != 0].astype(np.uint8)]
+        )
+        assert bitops.row_bits(batch, i).tolist() == expected.tolist()
+    head, back, back_negative = bitops.gamma_unpack_rows(batch, levels.shape[1], header_bytes)
+    assert np.array_equal(head, header)
+    assert np.array_equal(back, levels)
+    assert np.array_equal(back_negative, negative)
+
+
+@pytest.mark.parametrize(
+    ("cut", "message"),
+    [
+        (5, "payload ends before every gamma code was read"),  # 001|1 + 00 + 0: prefix cut
+        (3, "gamma payload length does not match its codes"),  # mantissa and sign cut
+    ],
+)
+def test_gamma_rows_refuse_a_truncated_payload(cut, message):
+    batch = bitops.gamma_pack_rows(
+        np.zeros((1, 0), np.uint8), np.array([[3, 0]]), np.zeros((1, 2), bool)
+    )
+    short = PayloadBatch(batch.data, batch.offsets, batch.nbits - cut)
+    with pytest.raises(ValueError, match=message):
+        bitops.gamma_unpack_rows(short, 2, header_bytes=0)
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (2, 70_000), (40, 1000)])
+@pytest.mark.parametrize("per_row", [False, True])
+def test_blocks_draw_the_same_uniforms_as_the_whole_stack(shape, per_row):
+    def streams():
+        if per_row:
+            return [np.random.default_rng(20 + i) for i in range(shape[0])]
+        return np.random.default_rng(20)
+
+    whole = bitops.rng_rows(streams(), shape)
+    parts, rng = np.full(shape, np.nan), streams()
+    for rows, cols in bitops.blocks(*shape):
+        bitops.draw_block(rng, rows, cols, parts[rows, cols])
+    assert np.array_equal(whole, parts)
+
+
+def test_qsgd_refuses_a_wrong_number_of_streams():
+    with pytest.raises(ValueError, match="got 2 random streams for 3 rows"):
+        gs.compress.create("qsgd").encode(np.ones((3, 4)), 4, [np.random.default_rng(0)] * 2)
+
+
+def test_lattice_beyond_float_exactness_takes_the_int64_path():
+    lat = gs.compress.create("lattice:eps=1e-9,radius=1e7")  # modulus ~1e16 > 2**50
+    x = np.array([[3.0e6, -2.5e6]])
+    batch, _ = lat.encode(x, x * 0.999999, None)
+    y, _ = lat.decode(batch, x * 0.999999)
+    assert np.linalg.norm(y - x) <= 1e-9
