@@ -364,6 +364,12 @@ GOLDEN = {
     "lattice:eps=0.5,radius=1.0": "1e77fd9f7a7dc0f060e32ce6",
     "linear:h=6+qsgd:s=8,scaled=true": "075b445cc6ca3b7053610171",
     "linear:h=9+qsgd:s=5,packing=gamma": "d780ea51e691306d7b67d42b",
+    "qsgd:s=70000": "2aeb3c604132b295c6d8b578",
+    "qsgd:s=70000,scaled=true": "b26285e6abe0f896d90774e4",
+    "qsgd:s=70000,packing=gamma": "2a70e10b11fb08d9d5bcec53",
+    "grid:b=20,r=1.0": "345f878154a4410c627f558c",
+    "grid:b=62,r=1.0": "f905390845360c8c21242f32",
+    "lattice:eps=1e-6,radius=1000.0": "655bf691b7d1a1dc548e9362",
 }
 GOLDEN_SHAPES = [(k, d) for k in (1, 3, 17) for d in (1, 7, 64, 1000)]
 

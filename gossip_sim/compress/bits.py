@@ -199,7 +199,8 @@ def pack_uint(values: NDArray[np.integer], width: int) -> NDArray[np.uint8]:
         big = values.astype(f">u{width // 8}", copy=False)
         return np.ascontiguousarray(big).view(np.uint8).reshape(k, nbytes)
     if width == 1:
-        return np.packbits(values.astype(np.bool_, copy=False), axis=1)
+        low = values & 1 if values.dtype.kind in "iu" else values.astype(np.int64) & 1
+        return np.packbits(low.astype(np.bool_), axis=1)
     fields, group_bytes, word = _group(width)
     groups = -(-n // fields)
     if groups * fields != n:
@@ -224,10 +225,12 @@ def _pack_groups(
     nwords = -(-8 * out.shape[1] // word_bits)
     words = np.zeros((m, nwords), dtype=word)
     scratch = np.empty(m, dtype=word)
+    mask = word.type((1 << width) - 1)
     for j in range(fields):
         index, offset = divmod(j * width, word_bits)
         end = offset + width
         np.copyto(scratch, columns[:, j], casting="unsafe")  # widen before shifting
+        scratch &= mask  # the low ``width`` bits, as uint_bits writes them
         if end <= word_bits:
             scratch <<= word.type(word_bits - end)
             words[:, index] |= scratch

@@ -182,15 +182,22 @@ class Qsgd:
         level = codes & ((1 << self.level_bits) - 1)
         signed = np.where(codes >> self.level_bits == 1, -level, level)
         if k * len(codes) > max(field.size, 1 << 16):  # a table larger than the data: compute
-            signed_rows = signed[field]
-            values = norms[:, None] * signed_rows / self.s
-        else:
-            table = norms[:, None] * signed[None, :] / self.s
-            index = field.astype(np.intp)
-            index += (np.arange(k, dtype=np.intp) * len(codes))[:, None]
-            values = table.ravel().take(index)
+            values = norms[:, None] * signed[field] / self.s
+            if self.scaled:
+                values /= qsgd_tau(dim, self.s)
+            return values
+        table = norms[:, None] * signed[None, :] / self.s
         if self.scaled:
-            values /= qsgd_tau(dim, self.s)
+            table /= qsgd_tau(dim, self.s)  # ((norm · signed) / s) / τ, as entry by entry
+        flat = table.ravel()
+        first = np.arange(k, dtype=np.intp) * len(codes)  # each row's table in ``flat``
+        values = np.empty((k, dim))
+        index_buf = np.empty(min(bitops.BLOCK, k * dim), dtype=np.intp)
+        for rows, cols in bitops.blocks(k, dim):
+            block = field[rows, cols]
+            index = index_buf[: block.size].reshape(block.shape)
+            np.add(block, first[rows, None], out=index)
+            flat.take(index, out=values[rows, cols])
         return values
 
 
