@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -471,6 +472,13 @@ def _row_layout(
     return nbits, offsets, 8 * offsets[:-1]
 
 
+def _nonzero(values: NDArray[Any]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """``np.nonzero`` of a 2-D array, through a boolean mask (several times faster)."""
+    flat = np.flatnonzero(values != 0)
+    row, col = np.divmod(flat, max(values.shape[1], 1))
+    return row, col
+
+
 def gamma_pack_rows(
     header: NDArray[np.uint8], level: NDArray[np.integer], negative: NDArray[np.bool_]
 ) -> PayloadBatch:
@@ -493,7 +501,7 @@ def gamma_pack_rows(
     level = np.asarray(level)
     k, dim = level.shape
     head = 8 * header.shape[1]
-    row, col = np.nonzero(level)
+    row, col = _nonzero(level)
     value = level[row, col].astype(np.int64) + 1
     extra = _bit_length(value) - 1  # L - 1: the zeros before the prefix's 1, the mantissa bits
     count = np.bincount(row, minlength=k)
@@ -521,8 +529,10 @@ def gamma_pack_rows(
 
 def gamma_unpack_rows(
     batch: PayloadBatch, dim: int, header_bytes: int = 4
-) -> tuple[NDArray[np.uint8], NDArray[np.int64], NDArray[np.bool_]]:
+) -> tuple[NDArray[np.uint8], NDArray[np.unsignedinteger], NDArray[np.bool_]]:
     """Inverse of :func:`gamma_pack_rows`: the header bytes, the (K, dim) levels and signs.
+
+    The levels come in the smallest unsigned dtype that holds the largest one.
 
     Only the zero bits of the batch are located (a zero belongs to the prefix while fewer than
     ``dim`` ones precede it in its row), so the work follows the non-zero levels.
@@ -570,8 +580,10 @@ def gamma_unpack_rows(
     owner, within = _runs(extra)
     mantissa = bits[(prefix_end[row] + before)[owner] + within].astype(np.int64)
     low = np.bincount(owner, weights=mantissa << (extra[owner] - 1 - within), minlength=len(row))
-    level = np.zeros((k, dim), dtype=np.int64)
-    level[row, col] = (np.int64(1) << extra) + low.astype(np.int64) - 1
+    found = (np.int64(1) << extra) + low.astype(np.int64) - 1
+    top = int(found.max()) if found.size else 0
+    level = np.zeros((k, dim), dtype=uint_dtype(max(top.bit_length(), 1)))
+    level[row, col] = found
     sign_rank = np.arange(len(row)) - (np.cumsum(count) - count)[row]
     negative = np.zeros((k, dim), dtype=np.bool_)
     negative[row, col] = bits[prefix_end[row] + zeros[row] + sign_rank] == 1

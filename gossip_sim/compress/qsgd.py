@@ -163,6 +163,10 @@ class Qsgd:
             return self._values_fixed(norms, field), state
         header, level, negative = bitops.gamma_unpack_rows(batch, dim)
         norms = np.ascontiguousarray(header).view(">f4")[:, 0].astype(np.float64)
+        if level.size and int(level.max()) <= self.s:  # the fixed packing's fields: same table
+            field = level.astype(bitops.uint_dtype(1 + self.level_bits))
+            field |= negative.astype(field.dtype) << field.dtype.type(self.level_bits)
+            return self._values_fixed(norms, field), state
         signed = level.astype(np.int64)
         np.negative(signed, out=signed, where=negative)
         values = norms[:, None] * signed / self.s
