@@ -52,8 +52,8 @@ Bits = NDArray[np.uint8]
 BLOCK = 1 << 15
 
 
-def blocks(k: int, dim: int, size: int = BLOCK) -> Iterator[tuple[slice, slice]]:
-    """Cover a (k, dim) stack with blocks of about ``size`` entries, in row-major order.
+def blocks(k: int, dim: int, size: int | None = None) -> Iterator[tuple[slice, slice]]:
+    """Cover a (k, dim) stack with blocks of about ``size`` (default :data:`BLOCK`) entries.
 
     Whole rows are grouped while a row is shorter than ``size``; longer rows are cut into column
     ranges. Visiting the blocks in order visits the entries in C order, so per-row random
@@ -66,6 +66,7 @@ def blocks(k: int, dim: int, size: int = BLOCK) -> Iterator[tuple[slice, slice]]
     >>> [(r.start, c.start, c.stop) for r, c in blocks(1, 5, size=2)]
     [(0, 0, 2), (0, 2, 4), (0, 4, 5)]
     """
+    size = BLOCK if size is None else size
     if dim >= size:
         for row in range(k):
             for col in range(0, dim, size):
@@ -210,7 +211,7 @@ def pack_uint(values: NDArray[np.integer], width: int) -> NDArray[np.uint8]:
         values = padded
     columns = np.ascontiguousarray(values).reshape(k * groups, fields)
     out = np.empty((k * groups, group_bytes), dtype=np.uint8)
-    step = max(BLOCK // fields, 1)  # groups per block: the scratch words stay in cache
+    step = max(4 * BLOCK // fields, 1)  # groups per block: small words stay in cache
     for first in range(0, k * groups, step):
         block = slice(first, first + step)
         _pack_groups(columns[block], width, word, out[block])
@@ -270,7 +271,7 @@ def unpack_uint(rows: NDArray[np.uint8], width: int, count: int) -> NDArray[np.u
     staged[:, :used] = rows[:, :used]
     raw = staged.reshape(k * groups, group_bytes)
     out = np.empty((k * groups, fields), dtype=dtype)
-    step = max(BLOCK // fields, 1)
+    step = max(4 * BLOCK // fields, 1)
     for first in range(0, k * groups, step):
         block = slice(first, first + step)
         _unpack_groups(raw[block], width, word, out[block])
