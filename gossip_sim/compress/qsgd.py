@@ -95,8 +95,13 @@ class Qsgd:
         np.negative(signed, out=signed, where=negative)
         return norms, signed
 
-    def _quantise(self, x: Stack, rng: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _quantise(
+        self, x: Stack, rng: Any, with_sign: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return float32 norms, unsigned levels (smallest dtype) and the mask of negative levels.
+
+        ``with_sign=True`` returns the fixed packing's fields (sign bit, then the level bits)
+        in place of the bare levels.
 
         The float64 arithmetic (and the one uniform draw per entry, in the generators' order) is
         the reference's, operation for operation, so the levels are the same. It runs over
@@ -113,6 +118,7 @@ class Qsgd:
         top = small.dtype.type(self.s)
         size = min(bitops.BLOCK, k * dim)
         frac_buf, floor_buf, up_buf = np.empty(size), np.empty(size), np.empty(size, np.bool_)
+        bit_buf, sign_bit = np.empty(size, small.dtype), small.dtype.type(1 << self.level_bits)
         for rows, cols in bitops.blocks(k, dim):
             block = x[rows, cols]
             n = block.size
@@ -136,6 +142,10 @@ class Qsgd:
             np.less(block, 0, out=sign)
             np.not_equal(level, 0, out=up)
             sign &= up
+            if with_sign:  # the fixed packing's field: the sign bit above the level bits
+                bit = bit_buf[:n].reshape(shape)
+                np.multiply(sign, sign_bit, out=bit)
+                level |= bit
         return norms.astype(np.float32), small, negative
 
     def encode(
@@ -143,12 +153,11 @@ class Qsgd:
     ) -> tuple[PayloadBatch, int]:
         """Quantise each row and pack norm, signs and levels."""
         arr = check_finite(x, "qsgd")
-        norms, level, negative = self._quantise(arr, rng)
+        fixed = self.packing == "fixed"
+        norms, level, negative = self._quantise(arr, rng, with_sign=fixed)
         header = norms.astype(">f4").view(np.uint8).reshape(-1, 4)
-        if self.packing == "fixed":
-            field = level
-            field |= negative.astype(level.dtype) << level.dtype.type(self.level_bits)
-            body = bitops.pack_uint(field, 1 + self.level_bits)
+        if fixed:
+            body = bitops.pack_uint(level, 1 + self.level_bits)
             nbits = np.full(len(norms), 32 + arr.shape[1] * (1 + self.level_bits), dtype=np.int64)
             return PayloadBatch.from_rows(np.concatenate([header, body], axis=1), nbits), state
         return bitops.gamma_pack_rows(header, level, negative), state
