@@ -14,7 +14,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,21 +24,83 @@ from numpy.typing import NDArray
 from gossip_sim.compress.base import PayloadBatch
 
 __all__ = [
+    "BLOCK",
     "bits_float",
     "bits_uint",
+    "blocks",
+    "draw_block",
     "float_bits",
     "gamma_decode",
     "gamma_encode",
+    "gamma_pack_rows",
+    "gamma_unpack_rows",
     "pack_fixed",
     "pack_ragged",
+    "pack_uint",
     "rng_rows",
     "row_bits",
     "uint_bits",
+    "uint_dtype",
     "unpack_fixed",
+    "unpack_uint",
     "width_for",
 ]
 
 Bits = NDArray[np.uint8]
+
+#: Entries per block of :func:`blocks`: scratch arrays of this many float64 stay in cache.
+BLOCK = 1 << 15
+
+
+def blocks(k: int, dim: int, size: int | None = None) -> Iterator[tuple[slice, slice]]:
+    """Cover a (k, dim) stack with blocks of about ``size`` (default :data:`BLOCK`) entries.
+
+    Whole rows are grouped while a row is shorter than ``size``; longer rows are cut into column
+    ranges. Visiting the blocks in order visits the entries in C order, so per-row random
+    streams (and one stream for the stack) are drawn in the same order as all at once.
+
+    Examples
+    --------
+    >>> [(r.start, r.stop, c.start, c.stop) for r, c in blocks(3, 4, size=8)]
+    [(0, 2, 0, 4), (2, 3, 0, 4)]
+    >>> [(r.start, c.start, c.stop) for r, c in blocks(1, 5, size=2)]
+    [(0, 0, 2), (0, 2, 4), (0, 4, 5)]
+    """
+    size = BLOCK if size is None else size
+    if dim >= size:
+        for row in range(k):
+            for col in range(0, dim, size):
+                yield slice(row, row + 1), slice(col, min(col + size, dim))
+    else:
+        step = max(size // max(dim, 1), 1)
+        for row in range(0, k, step):
+            yield slice(row, min(row + step, k)), slice(0, dim)
+
+
+def draw_block(
+    rng: np.random.Generator | Sequence[np.random.Generator],
+    rows: slice,
+    cols: slice,
+    out: NDArray[np.float64],
+) -> None:
+    """Fill ``out`` (the block ``rows, cols``) with the uniforms :func:`rng_rows` would put there.
+
+    Blocks must be drawn in the order :func:`blocks` yields them.
+
+    Examples
+    --------
+    >>> whole = rng_rows(np.random.default_rng(3), (2, 5))
+    >>> rng, parts = np.random.default_rng(3), np.empty((2, 5))
+    >>> for r, c in blocks(2, 5, size=2):
+    ...     draw_block(rng, r, c, parts[r, c])
+    >>> bool(np.array_equal(whole, parts))
+    True
+    """
+    if isinstance(rng, np.random.Generator):
+        rng.random(out=out)
+        return
+    for offset, generator in enumerate(rng[rows.start : rows.stop]):
+        generator.random(out=out[offset])
 
 
 def width_for(n_values: int) -> int:
@@ -50,7 +114,14 @@ def width_for(n_values: int) -> int:
     return max(int(n_values) - 1, 0).bit_length()
 
 
-def _uint_dtype(width: int) -> np.dtype:
+def uint_dtype(width: int) -> np.dtype:
+    """Return the smallest unsigned dtype holding ``width`` bits.
+
+    Examples
+    --------
+    >>> [str(uint_dtype(w)) for w in (1, 8, 9, 33)]
+    ['uint8', 'uint8', 'uint16', 'uint64']
+    """
     for nbytes in (1, 2, 4, 8):
         if width <= 8 * nbytes:
             return np.dtype(f"u{nbytes}")
@@ -67,7 +138,7 @@ def uint_bits(values: NDArray[np.integer], width: int) -> Bits:
     >>> uint_bits(np.array([3]), 4).tolist()
     [0, 0, 1, 1]
     """
-    values = np.asarray(values).astype(_uint_dtype(max(width, 1)))
+    values = np.asarray(values).astype(uint_dtype(max(width, 1)))
     out = np.empty((*values.shape, width), dtype=np.uint8)
     for j in range(width):
         np.bitwise_and(values >> (width - 1 - j), 1, out=out[..., j], casting="unsafe")
@@ -84,11 +155,151 @@ def bits_uint(bits: Bits, width: int) -> NDArray[np.int64]:
     """
     bits = np.asarray(bits, dtype=np.uint8)
     groups = bits.reshape(*bits.shape[:-1], -1, width)
-    acc = np.zeros(groups.shape[:-1], dtype=_uint_dtype(max(width, 1)))
+    acc = np.zeros(groups.shape[:-1], dtype=uint_dtype(max(width, 1)))
     for j in range(width):
         acc <<= 1
         acc |= groups[..., j]
     return acc.astype(np.int64)
+
+
+def _group(width: int) -> tuple[int, int, np.dtype]:
+    """Fields per byte-aligned group, the group's bytes, and the word that holds one group.
+
+    ``g = 8 / gcd(width, 8)`` fields of ``width`` bits make ``g * width / 8`` whole bytes; the
+    group is built in one unsigned word (8, 16, 32 or 64 bits) when it fits, else in several
+    64-bit words (the dtype returned is then ``uint64``).
+    """
+    fields = 8 // math.gcd(width, 8)
+    nbytes = fields * width // 8
+    word = uint_dtype(8 * nbytes) if nbytes <= 8 else np.dtype(np.uint64)
+    return fields, nbytes, word
+
+
+def pack_uint(values: NDArray[np.integer], width: int) -> NDArray[np.uint8]:
+    """Pack each row of non-negative integers in ``width`` bits each, most significant bit first.
+
+    Shape ``(K, n)`` → ``(K, ⌈n · width / 8⌉)`` bytes: the bytes :func:`pack_fixed` writes for
+    ``uint_bits(values, width)``, computed without a bit matrix. Widths of 8, 16, 32 or 64 bits
+    are a big-endian cast; any other width packs ``g`` fields (a whole number of bytes) per
+    unsigned word with one shift-or per field of the group — a loop over at most 8 columns,
+    never over entries.
+
+    Examples
+    --------
+    >>> pack_uint(np.array([[5, 1, 7]]), 3).tolist()  # 101 001 111 + 7 zero bits of padding
+    [[167, 128]]
+    >>> reference = pack_fixed(uint_bits(np.array([[9, 3]]), 4)).rows()
+    >>> bool(np.array_equal(pack_uint(np.array([[9, 3]]), 4), reference))
+    True
+    """
+    values = np.asarray(values)
+    k, n = values.shape
+    nbytes = (n * width + 7) // 8
+    if width == 0 or n == 0:
+        return np.zeros((k, nbytes), dtype=np.uint8)
+    if width in (8, 16, 32, 64):
+        big = values.astype(f">u{width // 8}", copy=False)
+        return np.ascontiguousarray(big).view(np.uint8).reshape(k, nbytes)
+    if width == 1:
+        low = values & 1 if values.dtype.kind in "iu" else values.astype(np.int64) & 1
+        return np.packbits(low.astype(np.bool_), axis=1)
+    fields, group_bytes, word = _group(width)
+    groups = -(-n // fields)
+    if groups * fields != n:
+        padded = np.zeros((k, groups * fields), dtype=values.dtype)
+        padded[:, :n] = values
+        values = padded
+    columns = np.ascontiguousarray(values).reshape(k * groups, fields)
+    out = np.empty((k * groups, group_bytes), dtype=np.uint8)
+    step = max(4 * BLOCK // fields, 1)  # groups per block: small words stay in cache
+    for first in range(0, k * groups, step):
+        block = slice(first, first + step)
+        _pack_groups(columns[block], width, word, out[block])
+    return out.reshape(k, groups * group_bytes)[:, :nbytes]
+
+
+def _pack_groups(
+    columns: NDArray[np.integer], width: int, word: np.dtype, out: NDArray[np.uint8]
+) -> None:
+    """Write groups of fields (one group per row of ``columns``) as big-endian bytes to ``out``."""
+    m, fields = columns.shape
+    word_bits = 8 * word.itemsize
+    nwords = -(-8 * out.shape[1] // word_bits)
+    words = np.zeros((m, nwords), dtype=word)
+    scratch = np.empty(m, dtype=word)
+    mask = word.type((1 << width) - 1)
+    for j in range(fields):
+        index, offset = divmod(j * width, word_bits)
+        end = offset + width
+        np.copyto(scratch, columns[:, j], casting="unsafe")  # widen before shifting
+        scratch &= mask  # the low ``width`` bits, as uint_bits writes them
+        if end <= word_bits:
+            scratch <<= word.type(word_bits - end)
+            words[:, index] |= scratch
+        else:
+            words[:, index] |= scratch >> word.type(end - word_bits)
+            scratch <<= word.type(2 * word_bits - end)
+            words[:, index + 1] |= scratch
+    raw = words.astype(word.newbyteorder(">")).view(np.uint8).reshape(m, -1)
+    out[...] = raw[:, : out.shape[1]]
+
+
+def unpack_uint(rows: NDArray[np.uint8], width: int, count: int) -> NDArray[np.unsignedinteger]:
+    """Inverse of :func:`pack_uint`: read ``count`` fields of ``width`` bits from each byte row.
+
+    Returns the smallest unsigned dtype that holds ``width`` bits, shape ``(K, count)``.
+
+    Examples
+    --------
+    >>> unpack_uint(np.array([[167, 128]], dtype=np.uint8), 3, 3).tolist()
+    [[5, 1, 7]]
+    """
+    rows = np.asarray(rows, dtype=np.uint8)
+    k = rows.shape[0]
+    dtype = uint_dtype(max(width, 1))
+    if width == 0 or count == 0:
+        return np.zeros((k, count), dtype=dtype)
+    if width in (8, 16, 32, 64):
+        raw = np.ascontiguousarray(rows[:, : count * width // 8])
+        return raw.view(f">u{width // 8}").astype(dtype)
+    if width == 1:
+        return np.unpackbits(rows, axis=1, count=count)
+    fields, group_bytes, word = _group(width)
+    groups = -(-count // fields)
+    used = min(rows.shape[1], groups * group_bytes)
+    staged = np.zeros((k, groups * group_bytes), dtype=np.uint8)
+    staged[:, :used] = rows[:, :used]
+    raw = staged.reshape(k * groups, group_bytes)
+    out = np.empty((k * groups, fields), dtype=dtype)
+    step = max(4 * BLOCK // fields, 1)
+    for first in range(0, k * groups, step):
+        block = slice(first, first + step)
+        _unpack_groups(raw[block], width, word, out[block])
+    return out.reshape(k, groups * fields)[:, :count]
+
+
+def _unpack_groups(
+    raw: NDArray[np.uint8], width: int, word: np.dtype, out: NDArray[np.unsignedinteger]
+) -> None:
+    """Read the fields of byte groups (one per row of ``raw``) into the columns of ``out``."""
+    m, fields = out.shape
+    word_bits = 8 * word.itemsize
+    nwords = -(-8 * raw.shape[1] // word_bits)
+    buffer = np.zeros((m, nwords * word.itemsize), dtype=np.uint8)
+    buffer[:, : raw.shape[1]] = raw
+    words = buffer.view(word.newbyteorder(">")).astype(word)
+    mask = word.type((1 << width) - 1)
+    scratch = np.empty(m, dtype=word)
+    for j in range(fields):
+        index, offset = divmod(j * width, word_bits)
+        end = offset + width
+        if end <= word_bits:
+            np.right_shift(words[:, index], word.type(word_bits - end), out=scratch)
+        else:
+            np.left_shift(words[:, index], word.type(end - word_bits), out=scratch)
+            scratch |= words[:, index + 1] >> word.type(2 * word_bits - end)
+        scratch &= mask
+        out[:, j] = scratch
 
 
 def float_bits(values: NDArray[np.floating], dtype: str = ">f4") -> Bits:
@@ -247,10 +458,148 @@ def gamma_decode(bits: Bits, count: int) -> tuple[NDArray[np.int64], int]:
     return (np.int64(1) << length) + low, prefix_bits + total
 
 
+def _bit_length(values: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Bit length of positive integers below 2**53 (exact: ``frexp`` reads the exponent)."""
+    return np.frexp(values.astype(np.float64))[1].astype(np.int64)
+
+
+def _row_layout(
+    header_bits: int, sections: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Return per-row nbits, byte offsets and the first bit of each row in the batch buffer."""
+    nbits = header_bits + sections
+    offsets = np.zeros(len(nbits) + 1, dtype=np.int64)
+    np.cumsum((nbits + 7) // 8, out=offsets[1:])
+    return nbits, offsets, 8 * offsets[:-1]
+
+
+def _nonzero(values: NDArray[Any]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """``np.nonzero`` of a 2-D array, through a boolean mask (several times faster)."""
+    flat = np.flatnonzero(values != 0)
+    row, col = np.divmod(flat, max(values.shape[1], 1))
+    return row, col
+
+
+def gamma_pack_rows(
+    header: NDArray[np.uint8], level: NDArray[np.integer], negative: NDArray[np.bool_]
+) -> PayloadBatch:
+    """Pack K rows of header bytes, Elias-gamma levels and signs, all rows at once.
+
+    Row ``i`` is ``header[i]``, then the gamma codes of ``level[i] + 1`` as a prefix stream and a
+    mantissa stream (see :func:`gamma_encode`), then one sign bit (1 = negative) per non-zero
+    level: the bits the row-by-row packing writes, laid out with offsets from cumulative sums.
+    A level of 0 codes as the single bit ``1``, so only the non-zero levels are visited one by
+    one (as array entries, not in a Python loop).
+
+    Examples
+    --------
+    >>> batch = gamma_pack_rows(np.zeros((1, 0), np.uint8), np.array([[0, 1, 4]]),
+    ...                         np.array([[False, True, False]]))
+    >>> row_bits(batch, 0).tolist()  # prefixes 1|01|001, mantissas 0|01, signs 1 0
+    [1, 0, 1, 0, 0, 1, 0, 0, 1, 1, 0]
+    """
+    header = np.asarray(header, dtype=np.uint8)
+    level = np.asarray(level)
+    k, dim = level.shape
+    head = 8 * header.shape[1]
+    row, col = _nonzero(level)
+    value = level[row, col].astype(np.int64) + 1
+    extra = _bit_length(value) - 1  # L - 1: the zeros before the prefix's 1, the mantissa bits
+    count = np.bincount(row, minlength=k)
+    zeros = np.bincount(row, weights=extra, minlength=k).astype(np.int64)
+    nbits, offsets, start = _row_layout(head, dim + 2 * zeros + count)
+    prefix_end = start + head + dim + zeros
+    before = np.cumsum(extra) - extra  # zeros of earlier non-zero entries in the whole batch
+    before -= (np.cumsum(zeros) - zeros)[row]  # ... in the same row
+    # Per row: the header (filled below), the prefix stream (ones, the zeros set below), the rest.
+    fill = np.tile(np.array([0, 1, 0], dtype=np.uint8), k)
+    lengths = np.stack(
+        [np.full(k, head), prefix_end - start - head, 8 * offsets[1:] - prefix_end], 1
+    )
+    buffer = np.repeat(fill, lengths.ravel())
+    if head:
+        buffer[(start[:, None] + np.arange(head)).ravel()] = np.unpackbits(header, axis=1).ravel()
+    owner, within = _runs(extra)
+    buffer[(start[row] + head + col + before)[owner] + within] = 0
+    shift = extra[owner] - 1 - within
+    buffer[(prefix_end[row] + before)[owner] + within] = (value[owner] >> shift) & 1
+    rank = np.arange(len(row)) - (np.cumsum(count) - count)[row]
+    buffer[prefix_end[row] + zeros[row] + rank] = negative[row, col]
+    return PayloadBatch(np.packbits(buffer).tobytes(), offsets, nbits)
+
+
+def gamma_unpack_rows(
+    batch: PayloadBatch, dim: int, header_bytes: int = 4
+) -> tuple[NDArray[np.uint8], NDArray[np.unsignedinteger], NDArray[np.bool_]]:
+    """Inverse of :func:`gamma_pack_rows`: the header bytes, the (K, dim) levels and signs.
+
+    The levels come in the smallest unsigned dtype that holds the largest one.
+
+    Only the zero bits of the batch are located (a zero belongs to the prefix while fewer than
+    ``dim`` ones precede it in its row), so the work follows the non-zero levels.
+
+    Examples
+    --------
+    >>> batch = gamma_pack_rows(np.zeros((1, 0), np.uint8), np.array([[0, 1, 4]]),
+    ...                         np.array([[False, True, False]]))
+    >>> [a.tolist() for a in gamma_unpack_rows(batch, 3, header_bytes=0)[1:]]
+    [[[0, 1, 4]], [[False, True, False]]]
+    """
+    k = len(batch)
+    head = 8 * header_bytes
+    data = np.frombuffer(batch.data, dtype=np.uint8)
+    offsets = np.asarray(batch.offsets, dtype=np.int64)
+    nbits = np.asarray(batch.nbits, dtype=np.int64)
+    if np.any(nbits < head + dim):
+        raise ValueError("payload ends before every gamma code was read")
+    header = data[offsets[:-1, None] + np.arange(header_bytes)].reshape(k, header_bytes)
+    bits = np.unpackbits(data)
+    start = 8 * offsets[:-1]
+    where = np.flatnonzero(bits == 0)
+    row = np.searchsorted(start, where, side="right") - 1
+    rel = where - start[row] - head
+    keep = (rel >= 0) & (rel < nbits[row] - head)
+    row, rel = row[keep], rel[keep]
+    per_row = np.bincount(row, minlength=k)
+    rank = np.arange(len(row)) - (np.cumsum(per_row) - per_row)[row]
+    ones_before = rel - rank
+    if np.any(nbits - head - per_row < dim):
+        raise ValueError("payload ends before every gamma code was read")
+    in_prefix = ones_before < dim
+    row, col = row[in_prefix], ones_before[in_prefix]
+    key = row * dim + col
+    first = np.flatnonzero(np.diff(key, prepend=-1))  # each non-zero level's first zero
+    extra = np.diff(np.append(first, len(key)))
+    row, col = row[first], col[first]
+    count = np.bincount(row, minlength=k)
+    zeros = np.bincount(row, weights=extra, minlength=k).astype(np.int64)
+    if np.any(nbits != head + dim + 2 * zeros + count):
+        raise ValueError("gamma payload length does not match its codes")
+    prefix_end = start + head + dim + zeros
+    before = np.cumsum(extra) - extra
+    before -= (np.cumsum(zeros) - zeros)[row]
+    owner, within = _runs(extra)
+    mantissa = bits[(prefix_end[row] + before)[owner] + within].astype(np.int64)
+    low = np.bincount(owner, weights=mantissa << (extra[owner] - 1 - within), minlength=len(row))
+    found = (np.int64(1) << extra) + low.astype(np.int64) - 1
+    top = int(found.max()) if found.size else 0
+    level = np.zeros((k, dim), dtype=uint_dtype(max(top.bit_length(), 1)))
+    level[row, col] = found
+    sign_rank = np.arange(len(row)) - (np.cumsum(count) - count)[row]
+    negative = np.zeros((k, dim), dtype=np.bool_)
+    negative[row, col] = bits[prefix_end[row] + zeros[row] + sign_rank] == 1
+    return header, level, negative
+
+
 def rng_rows(
-    rng: np.random.Generator | Sequence[np.random.Generator], shape: tuple[int, int]
+    rng: np.random.Generator | Sequence[np.random.Generator],
+    shape: tuple[int, int],
+    out: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """Draw uniforms of ``shape`` from one generator, or one row per generator from a list.
+
+    ``out`` (C-contiguous float64 of ``shape``) receives the draws, which are the same numbers
+    as without it: a scratch array saves allocating (and page-faulting) a fresh one.
 
     Examples
     --------
@@ -260,10 +609,10 @@ def rng_rows(
     True
     """
     if isinstance(rng, np.random.Generator):
-        return rng.random(shape)
+        return rng.random(shape) if out is None else rng.random(out=out)
     if len(rng) != shape[0]:
         raise ValueError(f"got {len(rng)} random streams for {shape[0]} rows")
-    out = np.empty(shape)
+    out = np.empty(shape) if out is None else out
     for row, generator in zip(out, rng, strict=True):
         generator.random(out=row)
     return out

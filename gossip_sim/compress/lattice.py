@@ -63,6 +63,97 @@ def lattice_bits(dim: int, radius: float, eps: float) -> int:
     return dim * bitops.width_for(_modulus(dim, radius, eps))
 
 
+def _rint_scaled(values: Stack, spacing: float) -> np.ndarray:
+    """Return ``rint(values / spacing)`` as float64 (integers, exact while below 2**53)."""
+    scaled = np.divide(values, spacing, dtype=np.float64)
+    return np.rint(scaled, out=scaled)
+
+
+_EXACT = 2.0**50
+
+
+def _blockable(x: Stack | None, reference: Stack, spacing: float, modulus: int) -> bool:
+    """Whether every lattice coordinate (and the modulus) is below 2**50 in magnitude.
+
+    Then float64 holds every integer the codec computes (differences, ``z + half``, ``q · m``)
+    exactly, and the float path below gives the int64 results bit for bit.
+    """
+    arrays = [a for a in (x, reference) if a is not None and a.size]
+    bound = max((max(-float(a.min()), float(a.max())) for a in arrays), default=0.0)
+    return modulus < _EXACT and bound / spacing < _EXACT - 1
+
+
+def _remainder_into(v: np.ndarray, modulus: int, scratch: np.ndarray, mask: np.ndarray) -> None:
+    """Replace the integers in float array ``v`` by ``v mod modulus`` in ``[0, modulus)``.
+
+    ``v − m⌊v · (1/m)⌋``, corrected by one m where the rounded quotient crossed an integer:
+    exact for |v| < 2**50, and several times faster than the int64 division.
+
+    Examples
+    --------
+    >>> v = np.array([-7.0, 7.0, 0.0, 12.0, -12.0])
+    >>> _remainder_into(v, 3, np.empty(5), np.empty(5, dtype=bool))
+    >>> v.tolist()
+    [2.0, 1.0, 0.0, 0.0, 0.0]
+    """
+    np.multiply(v, 1.0 / modulus, out=scratch)  # off by at most one: corrected below
+    np.floor(scratch, out=scratch)
+    scratch *= modulus
+    v -= scratch
+    np.less(v, 0, out=mask)
+    np.add(v, modulus, out=v, where=mask)
+    np.greater_equal(v, modulus, out=mask)
+    np.subtract(v, modulus, out=v, where=mask)
+
+
+def _encode_blocks(
+    x: Stack, reference: Stack, spacing: float, modulus: int, width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the residues z mod m and each row's largest |z − round(q/s)|, block by block."""
+    k, dim = x.shape
+    residue = np.empty((k, dim), dtype=bitops.uint_dtype(width))
+    furthest = np.zeros(k)
+    size = min(bitops.BLOCK, k * dim)
+    z_buf, c_buf, mask_buf = np.empty(size), np.empty(size), np.empty(size, dtype=np.bool_)
+    reference = np.broadcast_to(reference, x.shape)
+    for rows, cols in bitops.blocks(k, dim):
+        block = x[rows, cols]
+        n, shape = block.size, block.shape
+        z, c = z_buf[:n].reshape(shape), c_buf[:n].reshape(shape)
+        np.divide(block, spacing, out=z)
+        np.rint(z, out=z)
+        np.divide(reference[rows, cols], spacing, out=c)
+        np.rint(c, out=c)
+        np.subtract(z, c, out=c)
+        np.abs(c, out=c)
+        np.maximum(furthest[rows], c.max(axis=1), out=furthest[rows])
+        _remainder_into(z, modulus, c, mask_buf[:n].reshape(shape))
+        np.copyto(residue[rows, cols], z, casting="unsafe")
+    return residue, furthest
+
+
+def _decode_blocks(residue: np.ndarray, reference: Stack, spacing: float, modulus: int) -> Stack:
+    """``(c + (r − c + half) mod m − half) · s`` with c = round(q/s), block by block in float64."""
+    k, dim = residue.shape
+    half = (modulus - 1) // 2
+    out = np.empty((k, dim))
+    size = min(bitops.BLOCK, k * dim)
+    c_buf, q_buf, mask_buf = np.empty(size), np.empty(size), np.empty(size, dtype=np.bool_)
+    for rows, cols in bitops.blocks(k, dim):
+        z = out[rows, cols]
+        n, shape = z.size, z.shape
+        c, scratch = c_buf[:n].reshape(shape), q_buf[:n].reshape(shape)
+        np.divide(reference[rows, cols], spacing, out=c)
+        np.rint(c, out=c)
+        np.subtract(residue[rows, cols], c, out=z)
+        z += half
+        _remainder_into(z, modulus, scratch, mask_buf[:n].reshape(shape))
+        z += c
+        z -= half
+        z *= spacing
+    return out
+
+
 @dataclass(frozen=True)
 class Lattice:
     """Lattice quantiser: ℓ₂ error ≤ ``eps`` for inputs within ``radius`` of the reference."""
@@ -90,9 +181,18 @@ class Lattice:
         arr = check_finite(x, "lattice")
         dim = arr.shape[1]
         spacing, modulus = _spacing(dim, self.eps), _modulus(dim, self.radius, self.eps)
-        z = np.rint(arr / spacing).astype(np.int64)
-        offset = np.abs(z - np.rint(np.asarray(state) / spacing).astype(np.int64))
-        bad = np.flatnonzero(offset.max(axis=1, initial=0) > (modulus - 1) // 2)
+        reference = np.asarray(state, dtype=np.float64)
+        width = bitops.width_for(modulus)
+        if _blockable(arr, reference, spacing, modulus):
+            residue, furthest = _encode_blocks(arr, reference, spacing, modulus, width)
+        else:  # huge coordinates: floats no longer hold every integer, count in int64
+            z = _rint_scaled(arr, spacing).astype(np.int64)
+            offset = _rint_scaled(reference, spacing).astype(np.int64)
+            np.subtract(z, offset, out=offset)
+            np.abs(offset, out=offset)
+            furthest = offset.max(axis=1, initial=0)
+            residue = np.remainder(z, modulus)
+        bad = np.flatnonzero(furthest > (modulus - 1) // 2)
         if bad.size:
             row = int(bad[0])
             distance = float(np.linalg.norm(arr[row] - np.asarray(state)[row]))
@@ -101,18 +201,20 @@ class Lattice:
                 f"decodable radius {self.radius:g}; the receiver would decode a wrong value "
                 "(raise radius, or bring the reference closer)"
             )
-        width = bitops.width_for(modulus)
-        return bitops.pack_fixed(bitops.uint_bits(np.mod(z, modulus), width)), state
+        nbits = np.full(arr.shape[0], dim * width, dtype=np.int64)
+        return PayloadBatch.from_rows(bitops.pack_uint(residue, width), nbits), state
 
     def decode(self, batch: PayloadBatch, state: Stack) -> tuple[Stack, Stack]:
         """Recover z as the representative of its residue nearest to round(q/s)."""
         reference = np.asarray(state)
         dim = reference.shape[1]
         spacing, modulus = _spacing(dim, self.eps), _modulus(dim, self.radius, self.eps)
-        residue = bitops.bits_uint(bitops.unpack_fixed(batch), bitops.width_for(modulus))
-        centre = np.rint(reference / spacing).astype(np.int64)
+        residue = bitops.unpack_uint(batch.rows(), bitops.width_for(modulus), dim)
         half = (modulus - 1) // 2
-        z = centre + np.mod(residue - centre + half, modulus) - half
+        if residue.shape == reference.shape and _blockable(None, reference, spacing, modulus):
+            return _decode_blocks(residue, reference, spacing, modulus), state
+        centre = _rint_scaled(reference, spacing).astype(np.int64)
+        z = centre + np.mod(residue.astype(np.int64) - centre + half, modulus) - half
         return z * spacing, state
 
 

@@ -90,66 +90,128 @@ class Qsgd:
 
     def levels(self, x: Stack, rng: Any) -> tuple[np.ndarray, np.ndarray]:
         """Return the float32 norms (K,) and signed random levels (K, D) of the rows of ``x``."""
+        norms, level, negative = self._quantise(np.asarray(x, dtype=np.float64), rng)
+        signed = level.astype(np.int64)
+        np.negative(signed, out=signed, where=negative)
+        return norms, signed
+
+    def _quantise(
+        self, x: Stack, rng: Any, with_sign: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return float32 norms, unsigned levels (smallest dtype) and the mask of negative levels.
+
+        ``with_sign=True`` returns the fixed packing's fields (sign bit, then the level bits)
+        in place of the bare levels.
+
+        The float64 arithmetic (and the one uniform draw per entry, in the generators' order) is
+        the reference's, operation for operation, so the levels are the same. It runs over
+        cache-sized blocks of the stack (:func:`~gossip_sim.compress.bits.blocks`) with two
+        scratch buffers, instead of allocating several (K, D) float64 temporaries.
+        """
         norms = np.sqrt(np.einsum("ij,ij->i", x, x))
         factor = np.divide(self.s, norms, out=np.zeros_like(norms), where=norms > 0)
-        scaled = np.abs(x) * factor[:, None]
-        level = np.floor(scaled)
-        level += bitops.rng_rows(rng, x.shape) < scaled - level
-        level = np.minimum(level, self.s, out=level).astype(np.int64)
-        np.negative(level, out=level, where=x < 0)
-        return norms.astype(np.float32), level
+        k, dim = x.shape
+        if not isinstance(rng, np.random.Generator) and len(rng) != k:
+            raise ValueError(f"got {len(rng)} random streams for {k} rows")
+        small = np.empty((k, dim), dtype=bitops.uint_dtype(self.level_bits + 1))
+        negative = np.empty((k, dim), dtype=np.bool_)
+        top = small.dtype.type(self.s)
+        size = min(bitops.BLOCK, k * dim)
+        frac_buf, floor_buf, up_buf = np.empty(size), np.empty(size), np.empty(size, np.bool_)
+        bit_buf, sign_bit = np.empty(size, small.dtype), small.dtype.type(1 << self.level_bits)
+        for rows, cols in bitops.blocks(k, dim):
+            block = x[rows, cols]
+            n = block.size
+            shape = block.shape
+            frac = frac_buf[:n].reshape(shape)
+            floor = floor_buf[:n].reshape(shape)
+            up = up_buf[:n].reshape(shape)
+            level = small[rows, cols]
+            np.abs(block, out=frac)
+            frac *= factor[rows, None]
+            np.floor(frac, out=floor)
+            frac -= floor  # the fraction, compared with the uniform draw
+            # min(floor + up, s) == min(min(floor, s) + up, s): clamp, count in small integers.
+            np.minimum(floor, self.s, out=floor)
+            np.copyto(level, floor, casting="unsafe")
+            bitops.draw_block(rng, rows, cols, floor)
+            np.less(floor, frac, out=up)
+            level += up
+            np.minimum(level, top, out=level)
+            sign = negative[rows, cols]
+            np.less(block, 0, out=sign)
+            np.not_equal(level, 0, out=up)
+            sign &= up
+            if with_sign:  # the fixed packing's field: the sign bit above the level bits
+                bit = bit_buf[:n].reshape(shape)
+                np.multiply(sign, sign_bit, out=bit)
+                level |= bit
+        return norms.astype(np.float32), small, negative
 
     def encode(
         self, x: Stack, state: Any, rng: np.random.Generator | Sequence[np.random.Generator]
     ) -> tuple[PayloadBatch, int]:
         """Quantise each row and pack norm, signs and levels."""
         arr = check_finite(x, "qsgd")
-        norms, signed = self.levels(arr, rng)
-        header = bitops.float_bits(norms[:, None])
-        if self.packing == "fixed":
-            field = (signed < 0).astype(np.int64) << self.level_bits | np.abs(signed)
-            body = bitops.uint_bits(field, 1 + self.level_bits)
-            return bitops.pack_fixed(np.concatenate([header, body], axis=1)), state
-        return self._encode_gamma(header, signed), state
-
-    def _encode_gamma(self, header: np.ndarray, signed: np.ndarray) -> PayloadBatch:
-        rows = []
-        for i in range(signed.shape[0]):
-            prefix, mantissa = bitops.gamma_encode(np.abs(signed[i]) + 1)
-            signs = (signed[i][signed[i] != 0] < 0).astype(np.uint8)
-            rows.append(np.concatenate([header[i], prefix, mantissa, signs]))
-        lengths = np.array([len(r) for r in rows], dtype=np.int64)
-        flat = np.concatenate(rows) if rows else np.zeros(0, dtype=np.uint8)
-        return bitops.pack_ragged(flat, lengths)
+        fixed = self.packing == "fixed"
+        norms, level, negative = self._quantise(arr, rng, with_sign=fixed)
+        header = norms.astype(">f4").view(np.uint8).reshape(-1, 4)
+        if fixed:
+            body = bitops.pack_uint(level, 1 + self.level_bits)
+            nbits = np.full(len(norms), 32 + arr.shape[1] * (1 + self.level_bits), dtype=np.int64)
+            return PayloadBatch.from_rows(np.concatenate([header, body], axis=1), nbits), state
+        return bitops.gamma_pack_rows(header, level, negative), state
 
     def decode(self, batch: PayloadBatch, state: int) -> tuple[Stack, int]:
         """Rebuild ``norm · sign · level / s`` (divided by τ when scaled) from the payloads."""
+        dim = int(state)
         if self.packing == "fixed":
-            bits = bitops.unpack_fixed(batch)
-            norms = bitops.bits_float(bits[:, :32])[:, 0]
-            field = bitops.bits_uint(bits[:, 32:], 1 + self.level_bits)
-            level = field & ((1 << self.level_bits) - 1)
-            signed = np.where(field >> self.level_bits == 1, -level, level)
-        else:
-            norms, signed = self._decode_gamma(batch, state)
+            rows = batch.rows()
+            norms = np.ascontiguousarray(rows[:, :4]).view(">f4")[:, 0].astype(np.float64)
+            field = bitops.unpack_uint(rows[:, 4:], 1 + self.level_bits, dim)
+            return self._values_fixed(norms, field), state
+        header, level, negative = bitops.gamma_unpack_rows(batch, dim)
+        norms = np.ascontiguousarray(header).view(">f4")[:, 0].astype(np.float64)
+        if level.size and int(level.max()) <= self.s:  # the fixed packing's fields: same table
+            field = level.astype(bitops.uint_dtype(1 + self.level_bits))
+            field |= negative.astype(field.dtype) << field.dtype.type(self.level_bits)
+            return self._values_fixed(norms, field), state
+        signed = level.astype(np.int64)
+        np.negative(signed, out=signed, where=negative)
         values = norms[:, None] * signed / self.s
         if self.scaled:
-            values /= qsgd_tau(values.shape[1], self.s)
+            values /= qsgd_tau(dim, self.s)
         return values, state
 
-    def _decode_gamma(self, batch: PayloadBatch, dim: int) -> tuple[np.ndarray, np.ndarray]:
-        norms, rows = [], []
-        for i in range(len(batch)):
-            bits = bitops.row_bits(batch, i)
-            norms.append(bitops.bits_float(bits[None, :32])[0, 0])
-            levels, used = bitops.gamma_decode(bits[32:], dim)
-            levels -= 1
-            signs = bits[32 + used :]
-            signed = levels.copy()
-            signed[levels != 0] *= np.where(signs == 1, -1, 1)
-            rows.append(signed)
-        signed_rows = np.array(rows, dtype=np.int64).reshape(len(batch), dim)
-        return np.array(norms, dtype=np.float64), signed_rows
+    def _values_fixed(self, norms: np.ndarray, field: np.ndarray) -> Stack:
+        """Look up ``norm · signed / s (/ τ)``, computed once per row and field value.
+
+        Each table entry is the float64 expression the reference evaluates per entry, in the
+        same order, so the gathered values are bit for bit the same.
+        """
+        k, dim = field.shape
+        width = 1 + self.level_bits
+        codes = np.arange(1 << width, dtype=np.int64)
+        level = codes & ((1 << self.level_bits) - 1)
+        signed = np.where(codes >> self.level_bits == 1, -level, level)
+        if k * len(codes) > max(field.size, 1 << 16):  # a table larger than the data: compute
+            values = norms[:, None] * signed[field] / self.s
+            if self.scaled:
+                values /= qsgd_tau(dim, self.s)
+            return values
+        table = norms[:, None] * signed[None, :] / self.s
+        if self.scaled:
+            table /= qsgd_tau(dim, self.s)  # ((norm · signed) / s) / τ, as entry by entry
+        flat = table.ravel()
+        first = np.arange(k, dtype=np.intp) * len(codes)  # each row's table in ``flat``
+        values = np.empty((k, dim))
+        index_buf = np.empty(min(bitops.BLOCK, k * dim), dtype=np.intp)
+        for rows, cols in bitops.blocks(k, dim):
+            block = field[rows, cols]
+            index = index_buf[: block.size].reshape(block.shape)
+            np.add(block, first[rows, None], out=index)
+            flat.take(index, out=values[rows, cols])
+        return values
 
 
 @COMPRESSORS.register("qsgd", randomised=True, stateless=True)

@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 
 from gossip_sim._typing import Stack
-from gossip_sim.compress import bits as bitops
 from gossip_sim.compress.base import PayloadBatch, check_finite
 from gossip_sim.compress.registry import COMPRESSORS
 
@@ -45,15 +44,19 @@ class ScaledSign:
     def encode(self, x: Stack, state: Any, rng: Any) -> tuple[PayloadBatch, None]:
         """Pack the float32 scale then one bit per entry (1 = negative)."""
         arr = check_finite(x, "sign")
-        scale = np.abs(arr).mean(axis=1, keepdims=True)
-        body = np.concatenate([bitops.float_bits(scale), (arr < 0).astype(np.uint8)], axis=1)
-        return bitops.pack_fixed(body), None
+        scale = np.abs(arr).mean(axis=1)
+        header = scale.astype(">f4").view(np.uint8).reshape(-1, 4)
+        rows = np.concatenate([header, np.packbits(arr < 0, axis=1)], axis=1)
+        nbits = np.full(arr.shape[0], 32 + arr.shape[1], dtype=np.int64)
+        return PayloadBatch.from_rows(rows, nbits), None
 
     def decode(self, batch: PayloadBatch, state: Any) -> tuple[Stack, None]:
         """Return ±scale per entry."""
-        bits = bitops.unpack_fixed(batch)
-        scale = bitops.bits_float(bits[:, :32])
-        return np.where(bits[:, 32:] == 1, -scale, scale), None
+        rows = batch.rows()
+        dim = int(batch.nbits[0]) - 32 if len(batch) else 0
+        scale = np.ascontiguousarray(rows[:, :4]).view(">f4").astype(np.float64)
+        negative = np.unpackbits(rows[:, 4:], axis=1, count=dim).view(np.bool_)
+        return np.where(negative, -scale, scale), None
 
 
 @COMPRESSORS.register("sign", stateless=True)
