@@ -187,6 +187,7 @@ class _Rounds:
         self.ending = Ending(Status.ROUNDS_EXHAUSTED)
         self.closing: RoundResult | None = None
         self.values = algorithm.values0
+        self.initial_mean = self.values.mean(axis=0)  # where the agents' mean started
         if self.on_values:
             self.on_values(0, self.values)
         self.initial_error = self.error(self.values)
@@ -198,6 +199,11 @@ class _Rounds:
             if self.problem is not None
             else consensus_error(values)
         )
+
+    def mean_shift(self) -> float:
+        """Return how far the agents' mean has moved from its start, ‖x̄ − x̄(0)‖."""
+        shift = self.values.mean(axis=0) - self.initial_mean
+        return float(np.sqrt(np.einsum("d,d->", shift, shift)))
 
     def start(self) -> None:
         """Stop at once when the start already meets the target (e.g. a single agent)."""
@@ -422,6 +428,7 @@ class _Run:
             algorithm=AlgorithmFacts.of(self.algorithm.describe()),
             simpy_events=events,
             final_values=self.rounds.values,
+            mean_shift=self.rounds.mean_shift(),
         )
         if ending.status is Status.DIVERGED:
             raise DivergenceError(f"the run {ending}; the trace up to then is kept", trace)

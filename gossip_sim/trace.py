@@ -125,6 +125,7 @@ class Trace:
     bound: BoundFacts | None = None
     final_values: NDArray[np.float64] | None = None
     faults: list[FaultRecord] | None = None  # per round, from the event-driven engine
+    mean_shift: float | None = None  # fast path: ‖mean of the agents − their initial mean‖
 
     @property
     def status(self) -> str:
@@ -173,7 +174,8 @@ class Trace:
             if self.agent_bits_sent is None:
                 return None
             k = self.agent_bits_sent.shape[1]
-            return FaultFacts(0, 0, 0, 0, k, self.final.consensus_error, 0.0)
+            shift = float("nan") if self.mean_shift is None else self.mean_shift
+            return FaultFacts(0, 0, 0, 0, k, self.final.consensus_error, shift)
         last = self.faults[-1]
         return FaultFacts(
             sum(f.messages_lost for f in self.faults),

@@ -54,6 +54,9 @@ def test_a_fault_free_run_gives_the_fast_paths_numbers(algorithm, problem, compr
     assert np.array_equal(fast.column("time_s"), events.column("time_s"))
     assert np.array_equal(fast.agent_bits_sent, events.agent_bits_sent)
     assert np.array_equal(fast.agent_finish, events.agent_finish)
+    # the fast path's fault facts say the same (DGD's mean moves: it is not 0 there)
+    shifts = [t.summary().faults.live_mean_shift for t in (fast, events)]
+    assert shifts[0] == pytest.approx(shifts[1], rel=1e-9, abs=1e-12)
 
 
 def test_the_agents_keep_the_average_of_a_fault_free_choco_run():
