@@ -246,21 +246,25 @@ def execute(config: RunConfig, *, on_round: Any = None, on_values: Any = None) -
     config = dataclasses.replace(config, seed=as_seed(config.seed))
     setup = build(config)
     config = dataclasses.replace(config, agents=setup.graph.number_of_nodes())  # as resolved
+    # what every engine takes alike: the run's length, its hooks and its configuration
+    common = {
+        "rounds": config.rounds,
+        "target": config.target,
+        "on_round": on_round,
+        "on_values": on_values,
+        "config": config.to_dict(),
+    }
     try:
         trace = (
-            _run_events(config, setup, on_round, on_values)
+            _run_events(config, setup, common)
             if setup.events
             else engine.run(
                 setup.algorithm,
                 setup.graph,
-                rounds=config.rounds,
-                target=config.target,
                 compute=engine.ComputeModel(seconds=config.compute_seconds),
                 header_bits=config.header_bits,
                 record_messages=config.record_messages,
-                on_round=on_round,
-                on_values=on_values,
-                config=config.to_dict(),
+                **common,
             )
         )
     except DivergenceError as exc:  # the kept trace gets the same facts as a finished one
@@ -289,24 +293,22 @@ def _warn_unplayed_crash(trace: Trace, plan: FaultPlan) -> None:
     )
 
 
-def _run_events(config: RunConfig, setup: Setup, on_round: Any, on_values: Any) -> Trace:
+def _run_events(config: RunConfig, setup: Setup, common: dict[str, Any]) -> Trace:
     """Run on the event-driven engine (every agent mixes what reached it)."""
     from gossip_sim.events import asynchronous, rounds
 
+    net: dict[str, Any] = {
+        "header_bits": config.header_bits,
+        "record_messages": config.record_messages,
+    }
     if getattr(setup.algorithm, "activate", None) is not None:  # an asynchronous algorithm
-        net = {"header_bits": config.header_bits, "record_messages": config.record_messages}
         return asynchronous.run(
             setup.algorithm,
             setup.graph,
-            rounds=config.rounds,
-            target=config.target,
             network_options={**net, **asynchronous.network_options(setup.plan, config.seed)},
             seed=config.seed,
-            on_round=on_round,
-            on_values=on_values,
-            config=config.to_dict(),
+            **common,
         )
-
     schedule = setup.graph.graph.get("schedule")
     return rounds.run(
         setup.algorithm,
@@ -314,15 +316,10 @@ def _run_events(config: RunConfig, setup: Setup, on_round: Any, on_values: Any) 
         setup.W,
         setup.plan,
         base=None if schedule is None else schedule.at,
-        rounds=config.rounds,
-        target=config.target,
         seed=config.seed,
         compute_seconds=config.compute_seconds,
-        header_bits=config.header_bits,
-        record_messages=config.record_messages,
-        on_round=on_round,
-        on_values=on_values,
-        config=config.to_dict(),
+        **net,
+        **common,
     )
 
 

@@ -56,7 +56,6 @@ from gossip_sim.algorithms.base import (
 from gossip_sim.algorithms.gossip import ChocoChannel
 from gossip_sim.compress import Compressor, Identity
 from gossip_sim.compress import create as create_compressor
-from gossip_sim.compress.registry import is_stateless
 from gossip_sim.errors import ConfigError
 from gossip_sim.mixing import beta as mixing_beta
 from gossip_sim.problems.base import OptimisationProblem
@@ -214,19 +213,13 @@ class ChocoSGD:
 
     def agents(self) -> ChocoAgents:
         """Return CHOCO-SGD per agent, from this algorithm's start (see :mod:`.agents`)."""
-        c = self.channel
-        return ChocoAgents(
+        return self.channel.agents(
             self.name,
-            self.W,
-            self.x.copy(),
-            c.compressor,
-            c.gamma,
-            c.shared_seed,
-            c.rngs,
-            self.problem,
-            self.eta,
-            self.minibatch,
-            stateless=is_stateless(self.compressor_spec),
+            self.x,
+            self.compressor_spec,
+            problem=self.problem,
+            eta=self.eta,
+            minibatch=self.minibatch,
         )
 
     def step(self, t: int) -> RoundResult:

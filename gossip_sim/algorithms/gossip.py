@@ -209,6 +209,23 @@ class ChocoChannel:
             np.zeros(shape),
         )
 
+    def agents(self, name: str, x: Stack, compressor_spec: str, **local: Any) -> ChocoAgents:
+        """Return this channel's CHOCO per agent from values ``x`` (a copy is taken).
+
+        ``local`` is CHOCO-SGD's local step (``problem``, ``eta``, ``minibatch``).
+        """
+        return ChocoAgents(
+            name,
+            self.W,
+            x.copy(),
+            self.compressor,
+            self.gamma,
+            self.shared_seed,
+            self.rngs,
+            stateless=is_stateless(compressor_spec),
+            **local,
+        )
+
     def round(self, x: Stack) -> tuple[Stack, Exchange]:
         """One CHOCO-GOSSIP round on ``x``: compress x − x̂, update x̂, gossip on x̂."""
         batch, _ = self.compressor.encode(x - self.x_hat, self.state, self.rngs)
@@ -258,17 +275,7 @@ class ChocoGossip:
 
     def agents(self) -> ChocoAgents:
         """Return CHOCO-GOSSIP per agent, from this algorithm's start (see :mod:`.agents`)."""
-        c = self.channel
-        return ChocoAgents(
-            self.name,
-            self.W,
-            self.x.copy(),
-            c.compressor,
-            c.gamma,
-            c.shared_seed,
-            c.rngs,
-            stateless=is_stateless(self.compressor_spec),
-        )
+        return self.channel.agents(self.name, self.x, self.compressor_spec)
 
     def step(self, t: int) -> RoundResult:
         """One CHOCO-GOSSIP round: compress x − x̂, update the public copies, gossip on x̂."""
