@@ -113,8 +113,27 @@ class Slots:
         return np.fromiter((self.index[(i, int(j))] for j in senders), np.int64, len(senders))
 
 
+class _OneByOne:
+    """What every per-agent form shares: its values are x, and one send is a batch of one."""
+
+    x: Stack
+
+    @property
+    def values(self) -> Stack:
+        """The agents' current values."""
+        return self.x
+
+    def send(self, i: int, t: int) -> tuple[int, Any]:
+        """Agent i's local step of round t and its payload (:meth:`send_batch` of one)."""
+        return self.send_batch([i])[0]
+
+    def send_batch(self, agents: list[int]) -> list[tuple[int, Any]]:
+        """Return the agents' payloads after their local steps, in that order."""
+        raise NotImplementedError
+
+
 @dataclass
-class LatestValueAgents:
+class LatestValueAgents(_OneByOne):
     """Exact gossip (``eta = 0``) and DGD, per agent: mix the latest value held from each sender.
 
     x_i ← w_ii x_i + Σ_j w_ij latest_ij − η ∇f_i(x_i), the gradient taken at the value agent i
@@ -140,17 +159,8 @@ class LatestValueAgents:
         self.codec = Identity(64)
         self.gradient: dict[int, FloatArray] = {}
 
-    @property
-    def values(self) -> Stack:
-        """The agents' current values."""
-        return self.x
-
-    def send(self, i: int, t: int) -> tuple[int, Any]:
-        """Encode x_i (full float64); DGD also takes its gradient there."""
-        return self.send_batch([i])[0]
-
     def send_batch(self, agents: list[int]) -> list[tuple[int, Any]]:
-        """Encode the agents' values (full float64) together; DGD takes their gradients."""
+        """Encode the agents' values x_i (full float64) together; DGD takes their gradients."""
         rows = np.asarray(agents, dtype=np.int64)
         batch, _ = self.codec.encode(self.x[rows], None, None)
         decoded, _ = self.codec.decode(batch, None)
@@ -181,7 +191,7 @@ class LatestValueAgents:
 
 
 @dataclass
-class ChocoAgents:
+class ChocoAgents(_OneByOne):
     """CHOCO-GOSSIP (``eta = 0``) and CHOCO-SGD, per agent, each with its own copies of x̂.
 
     Agent i, round t: (CHOCO-SGD: x_i ← x_i − η ∇f_i(x_i)); q_i = Q(x_i − x̂_i), sent to its
@@ -214,17 +224,10 @@ class ChocoAgents:
         self.full_codec = Identity(64)
         self.batch_state = self.compressor.init((k, d), seed=self.shared_seed)
 
-    @property
-    def values(self) -> Stack:
-        """The agents' current values."""
-        return self.x
-
-    def send(self, i: int, t: int) -> tuple[int, Any]:
-        """Local step (CHOCO-SGD), then encode x_i − x̂_i and update x̂_i with its decoding."""
-        return self.send_batch([i])[0]
-
     def send_batch(self, agents: list[int]) -> list[tuple[int, Any]]:
-        """:meth:`send` for several agents: one encoding of their rows when Q is stateless.
+        """Local steps (CHOCO-SGD), then encode x_i − x̂_i and update x̂_i with its decoding.
+
+        One encoding of all the agents' rows when Q is stateless.
 
         A stateful compressor (random-k's message counter, the grid's centre) encodes each
         agent's row with that agent's own state.
