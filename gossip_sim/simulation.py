@@ -177,8 +177,6 @@ def _use_events(config: RunConfig, plan: FaultPlan, entry: Any, *, varying: bool
             )
         return True
     registry = algorithms.ALGORITHMS
-    event_driven = registry.names_where(per_agent=True) + registry.names_where(asynchronous=True)
-    per_agent = registry.choices_text(sorted(event_driven), " and ")
     needs = plan.any or varying
     if config.engine == "fast" and needs:
         what = "a time-varying graph" if varying else "faults"
@@ -203,6 +201,9 @@ def _use_events(config: RunConfig, plan: FaultPlan, entry: Any, *, varying: bool
         )
     wanted = needs or config.engine == "events"
     if wanted and not entry.facts["per_agent"]:
+        event_driven = registry.names_where(per_agent=True)
+        event_driven += registry.names_where(asynchronous=True)
+        per_agent = registry.choices_text(sorted(event_driven), " and ")
         raise ConfigError(
             f"{entry.name} runs only where nothing can go wrong (the fast path): it has no "
             f"per-agent form; faults and --engine events apply to {per_agent}"
