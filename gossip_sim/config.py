@@ -508,15 +508,12 @@ def _absolute_topology(spec: str) -> str:
     if path is None or os.path.isabs(str(path)):
         return spec
     if path != spec.strip():  # the spec's path= parameter (file:path=..., sequence:path=...)
-        from gossip_sim._registry import format_spec, parse_spec
-
-        name, params = parse_spec(spec)
-        return format_spec(name, {**params, "path": os.path.abspath(str(path))})
+        return _absolute_spec_path(spec)
     return os.path.abspath(spec.strip())
 
 
 def _absolute_spec_path(spec: str) -> str:
-    """Return a spec whose ``path=`` parameter is made absolute (a link schedule file).
+    """Return a spec whose ``path=`` parameter is made absolute (a graph or schedule file).
 
     Examples
     --------
