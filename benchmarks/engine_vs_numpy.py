@@ -1,87 +1,90 @@
-"""Full engine vs a bare NumPy loop of the same CHOCO-GOSSIP update (issue 5).
+"""Full engine vs a bare NumPy loop of the same CHOCO-GOSSIP update (issue 19, goal 1).
 
-The full engine: SimPy events for every message, QSGD encoded to real bytes and decoded.
-The bare loop: the same update (QSGD quantisation, rescaled by 1/tau, and x += gamma (W x^ - x^))
-on the same (K, D) arrays, with no network, no events and no byte encoding.
+The full engine: ``gossip_sim.execute`` (graph, W, problem, network timing, QSGD encoded to real
+bytes and decoded, the trace with every round's errors). The floor: ``floors.bare_choco_qsgd``
+from the benchmark suite, the same update on the same (K, D) arrays with a sparse W and one
+``einsum`` consensus error per round, under one BLAS thread, and no network, no events and no
+bytes. "steps alone" is the algorithm's own rounds (real encoding, no network, no trace).
 
-    python benchmarks/engine_vs_numpy.py [--agents 256] [--dim 1000] [--rounds 200]
+Each is run once untimed (first-use costs: lazy imports, caches), then ``--repeats`` times in
+turn, so a burst of load on a shared machine hits all three alike; the medians are compared.
+
+    python benchmarks/engine_vs_numpy.py [--topology torus] [--agents 256] [--dim 1000]
+                                         [--rounds 200] [--repeats 3]
 """
 
-import argparse
-import time
+from __future__ import annotations
 
-import numpy as np
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "suite"))
+from floors import bare_choco_qsgd, one_blas_thread  # benchmarks/ is no package
 
 import gossip_sim as gs
-from gossip_sim.algorithms import ChocoGossip
-from gossip_sim.engine import run
-from gossip_sim.problems import Consensus
+from gossip_sim.simulation import build
 
 
-def bare_choco_qsgd(W, x, levels, gamma, rounds, rng):
-    d = x.shape[1]
-    tau = 1 + min(d / levels**2, np.sqrt(d) / levels)
-    x_hat = np.zeros_like(x)
-    for _ in range(rounds):
-        v = x - x_hat
-        norm = np.linalg.norm(v, axis=1, keepdims=True)
-        scaled = np.abs(v) / np.where(norm > 0, norm, 1) * levels
-        level = np.floor(scaled + rng.random(v.shape))
-        x_hat += np.sign(v) * norm * level / levels / tau
-        x = x + gamma * (W @ x_hat - x_hat)
-    return x
+def _seconds(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
-def main():
-    parser = argparse.ArgumentParser()
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--topology", default="torus")
     parser.add_argument("--agents", type=int, default=256)
     parser.add_argument("--dim", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--levels", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    graph = gs.topology.build(args.topology, args.agents, links="datacenter")
-    W = gs.mixing.mixing_matrix("metropolis-hastings", graph)
-    problem = Consensus(args.agents, args.dim, seed=0)
-    compressor = gs.compress.create(f"qsgd:s={args.levels},scaled=true")
+    config = gs.RunConfig(
+        topology=args.topology, agents=args.agents, dim=args.dim, rounds=args.rounds,
+        target=None, compressor=f"qsgd:s={args.levels},scaled=true",
+    )  # fmt: skip
+    setup = build(config)
+    x0, gamma = setup.problem.initial(), float(setup.algorithm.gamma)
 
-    start = time.perf_counter()
-    alg = ChocoGossip(graph, W, problem, compressor, gamma=0.2, seed=0)
-    trace = run(alg, graph, rounds=args.rounds)
-    engine_s = time.perf_counter() - start
+    def floor() -> None:
+        with one_blas_thread():
+            bare_choco_qsgd(setup.W, x0, args.levels, gamma, args.rounds)
 
-    start = time.perf_counter()
-    bare_choco_qsgd(W, problem.initial(), args.levels, 0.2, args.rounds, np.random.default_rng(0))
-    bare_s = time.perf_counter() - start
+    def steps() -> float:  # the algorithm's rounds alone, on an algorithm built untimed
+        algorithm = build(config).algorithm
+        return _seconds(lambda: [algorithm.step(t) for t in range(args.rounds)])
 
-    # the algorithm alone: real encoding/decoding, no SimPy
-    alg2 = ChocoGossip(graph, W, problem, compressor, gamma=0.2, seed=0)
-    start = time.perf_counter()
-    for t in range(args.rounds):
-        alg2.step(t)
-    values_s = time.perf_counter() - start
+    trace = gs.execute(config)  # warm-up of each, untimed
+    floor()
+    steps()
+    engine_s, floor_s, steps_s = [], [], []
+    for _ in range(args.repeats):
+        engine_s.append(_seconds(lambda: gs.execute(config)))
+        floor_s.append(_seconds(floor))
+        steps_s.append(steps())
+    engine, bare, alone = (statistics.median(s) for s in (engine_s, floor_s, steps_s))
 
-    events = trace.simpy_events
     messages = trace.summary().total_messages
     print(
         f"CHOCO-GOSSIP + qsgd:s={args.levels} on {args.topology} K={args.agents} "
-        f"D={args.dim}, {args.rounds} rounds, {messages:,} messages"
+        f"D={args.dim}, {args.rounds} rounds, {messages:,} messages; "
+        f"medians of {args.repeats} interleaved runs"
     )
-    print(f"  bare NumPy loop (no network, no encoding)  {bare_s:8.3f} s   1.00x")
+    print(f"  bare NumPy loop (sparse W, einsum error, 1 BLAS thread)  {bare:7.3f} s   1.00x")
+    print(f"  steps alone (real encoding, no network, no trace)        {alone:7.3f} s   "
+          f"{alone / bare:.2f}x")  # fmt: skip
+    print(f"  full engine (gossip_sim.execute)                         {engine:7.3f} s   "
+          f"{engine / bare:.2f}x")  # fmt: skip
     print(
-        f"  algorithm with real encoding, no SimPy     {values_s:8.3f} s   {values_s / bare_s:.2f}x"
-    )
-    print(
-        f"  full engine (SimPy events + encoding)      {engine_s:8.3f} s   {engine_s / bare_s:.2f}x"
-    )
-    print(
-        f"  SimPy events: {events:,}  ({events / engine_s:,.0f} per second of run time, "
-        f"{events / messages:.1f} per message)"
-    )
-    print(
-        f"  engine cost per message: {(engine_s - values_s) / messages * 1e6:.1f} us "
-        f"({messages / engine_s:,.0f} messages per second of run time)"
+        f"  engine cost beyond the steps, per message: "
+        f"{(engine - alone) / messages * 1e6:.2f} us; SimPy events: {trace.simpy_events:,}"
     )
     print(f"  simulated time {trace.final.time_s:.4g} s, bits {trace.final.cumulative_bits:,}")
 

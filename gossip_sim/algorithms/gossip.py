@@ -231,7 +231,10 @@ class ChocoChannel:
         batch, _ = self.compressor.encode(x - self.x_hat, self.state, self.rngs)
         q, self.state = self.compressor.decode(batch, self.state)
         self.x_hat += q
-        moved = x + self.gamma * (self.W @ self.x_hat - self.x_hat)
+        moved = self.W @ self.x_hat  # x + γ(Wx̂ − x̂), in place on one fresh array:
+        moved -= self.x_hat  # the same float64 operations in the same order (the sum is
+        moved *= self.gamma  # commutative), so the same bits, without three temporaries
+        moved += x
         return moved, Exchange.broadcast(self.links, batch.nbits)
 
 
