@@ -35,8 +35,9 @@ def _rows(results):
 
 
 def _factor_per_doubling(rows, key):
-    """Return the factor the ratio is multiplied by per doubling of ``key`` (per halving of
-    eps), from a least-squares fit of log2(ratio) on log2(key); None when ``key`` is constant.
+    """Return the factor the ratio is multiplied by per doubling of ``key`` (halving of eps).
+
+    A least-squares fit of log2(ratio) on log2(key); None when ``key`` is constant.
 
     >>> rows = [{"d": d, "ratio": 3.0 * d**0.5} for d in (10, 20, 40)]
     >>> round(_factor_per_doubling(rows, "d"), 4)  # sqrt(2) per doubling
