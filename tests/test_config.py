@@ -30,6 +30,7 @@ OVERRIDES = {
     "compressor": ({}, "topk:k=2", "qsgd:s=4", "qsgd:s=4"),
     "gamma": ({}, 0.5, "0.25", 0.25),
     "problem": ({"algorithm": "dgd"}, "quadratic", "least-squares", "least-squares"),
+    "initial": ({}, "zeros", "normal:std=2", "normal:std=2"),
     "dim": ({}, 4, "6", 6),
     "rounds": ({}, 3, "2", 2),
     "target": ({}, 1e-3, "1e-4", 1e-4),
