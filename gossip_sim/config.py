@@ -262,9 +262,10 @@ class RunConfig:
     gamma: float | str = _setting(
         "auto",
         "CHOCO consensus step size: a number in (0, 1], 'auto' (= the compressor's omega, "
-        "default) or 'theory' (Koloskova et al. Thm 2)",
+        "default), 'theory' (Koloskova et al. Thm 2) or 'tune' (choco-gossip, choco-sgd: the "
+        "best of 1, 1/2, ..., 1/1024 after 50 trial rounds each)",
         group="algorithm",
-        words=("auto", "theory"),
+        words=("auto", "theory", "tune"),
     )
     problem: str = _setting(
         "consensus",
