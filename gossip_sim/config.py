@@ -263,7 +263,7 @@ class RunConfig:
         "auto",
         "CHOCO consensus step size: a number in (0, 1], 'auto' (= the compressor's omega, "
         "default), 'theory' (Koloskova et al. Thm 2) or 'tune' (choco-gossip, choco-sgd: the "
-        "best of 1, 1/2, ..., 1/1024 after 50 trial rounds each)",
+        "best of 1, 1/2, ..., 1/1024 after 200 trial rounds each)",
         group="algorithm",
         words=("auto", "theory", "tune"),
     )
