@@ -141,3 +141,12 @@ def test_an_unreadable_file_is_refused(tmp_path):
     (tmp_path / "x.txt").write_text("1,2,3\n")
     with pytest.raises(ConfigError, match=r"'.*x.txt' is not a .npy or .csv file; give one"):
         load_start(tmp_path / "x.txt", 1, 3)
+
+
+def test_a_sweep_run_saved_before_the_setting_reads_back_at_its_default():
+    from gossip_sim.sweep.results import RunResult
+
+    settings = RunConfig().to_dict()
+    del settings["initial"]
+    data = {"index": 0, "params": {}, "settings": settings, "summary": None, "rounds": {}}
+    assert RunResult.from_json({**data, "failure": "x"}).settings["initial"] == "problem"
