@@ -572,6 +572,10 @@ def schema_markdown() -> str:
         "",
         "`seed` is not among them: `seeds` in `[scenario]` (or a mode) repeats every combination.",
         "",
+        "A relative file in `initial` (`x0.npy`, `file:path=x0.csv`) is read from the scenario "
+        "file's folder, in `[run]`, `[sweep]` and `[[series]]` alike; other paths (topology, "
+        "mixing and data files) from the working directory.",
+        "",
         "## Placeholders",
         "",
         "A string setting may contain `{name}`, filled from a `[sweep]` or `[[series]]` key of "
