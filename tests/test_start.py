@@ -32,6 +32,34 @@ def test_a_consensus_run_starts_from_the_file(x0, engine):
     assert errors[-1] < errors[0]  # and converges to the file's own average
 
 
+@pytest.mark.parametrize("algorithm", ["exact-gossip", "pairwise-gossip", "push-sum"])
+def test_every_averaging_algorithm_starts_from_the_file(x0, algorithm):
+    values, folder = x0
+    errors = _errors(initial=str(folder / "x0.csv"), algorithm=algorithm)
+    deviation = values - values.mean(axis=0)
+    assert errors[0] == pytest.approx((deviation**2).sum() / 5, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "topology", "start"),
+    [("korhonen-alistarh", "star", "uniform:low=0,high=1"), ("sgp", "ring", "normal:std=3")],
+)
+def test_other_optimisers_start_from_the_rule(algorithm, topology, start):
+    settings = {"algorithm": algorithm, "problem": "quadratic", "topology": topology}
+    drawn = _errors(initial=start, **settings)
+    assert drawn[0] != _errors(**settings)[0]
+    assert drawn == _errors(initial=start, **settings)
+    assert drawn[-1] < drawn[0]
+
+
+def test_korhonen_alistarh_refuses_a_start_outside_its_domain():
+    config = RunConfig(
+        topology="star", agents=5, dim=3, algorithm="korhonen-alistarh", problem="quadratic"
+    )
+    with pytest.raises(ConfigError, match=r"korhonen-alistarh: the start is [\d.]+ from the "):
+        gs.simulation.build(RunConfig(**{**config.to_dict(), "initial": "normal:std=3"}))
+
+
 @pytest.mark.parametrize("algorithm", ["dgd", "choco-sgd"])
 @pytest.mark.parametrize("engine", ["fast", "events"])
 def test_an_optimiser_starts_from_the_file(x0, algorithm, engine):
