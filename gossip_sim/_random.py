@@ -39,6 +39,7 @@ PURPOSES: dict[str, int] = {
     "matching": 11,  # a random-matching topology's matching, one stream per round
     "stragglers": 12,  # compute times, one stream per agent
     "clock": 13,  # the agents' Poisson clocks of asynchronous algorithms
+    "start": 14,  # drawn starting values (the run setting initial), one stream per agent
 }
 
 

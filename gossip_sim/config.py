@@ -45,6 +45,7 @@ __all__ = [
     "SETTINGS",
     "RunConfig",
     "Setting",
+    "absolute_start",
     "agents_for",
     "load_config",
     "setting",
@@ -83,6 +84,9 @@ class Setting:
         Words allowed where the type is ``float | str`` (``"auto"``, ``"theory"``).
     off : object
         A value that means None (``target = 0``: run every round); TOML has no null.
+    late : bool
+        Added after run folders were first named: at its default it is left out of the
+        digest, so every run that does not set it keeps its folder (as the fault settings).
 
     Examples
     --------
@@ -102,6 +106,7 @@ class Setting:
     files: bool = False
     words: tuple[str, ...] = ()
     off: Any = None
+    late: bool = False
 
     @property
     def flag(self) -> str:
@@ -257,9 +262,10 @@ class RunConfig:
     gamma: float | str = _setting(
         "auto",
         "CHOCO consensus step size: a number in (0, 1], 'auto' (= the compressor's omega, "
-        "default) or 'theory' (Koloskova et al. Thm 2)",
+        "default), 'theory' (Koloskova et al. Thm 2) or 'tune' (choco-gossip, choco-sgd: the "
+        "best of 1, 1/2, ..., 1/1024 after 200 trial rounds each)",
         group="algorithm",
-        words=("auto", "theory"),
+        words=("auto", "theory", "tune"),
     )
     problem: str = _setting(
         "consensus",
@@ -267,6 +273,16 @@ class RunConfig:
         "'gossip-sim problems'",
         group="algorithm",
         registry="gossip_sim.problems:PROBLEMS",
+    )
+    initial: str = _setting(
+        "problem",
+        "the agents' starting values: {names} (e.g. normal:mean=0,std=1, "
+        "uniform:low=-1,high=1; default: the problem's own), or a .npy/.csv file of shape "
+        "(K, D), or (D,) for every agent; drawn values are seeded",
+        group="algorithm",
+        registry="gossip_sim.problems.start:STARTS",
+        files=True,
+        late=True,
     )
     dim: int = _setting(
         100,
@@ -392,7 +408,12 @@ class RunConfig:
         mixing = os.path.abspath(self.mixing) if _mixing_file(self.mixing) else self.mixing
         links = _absolute_spec_path(self.link_failures)
         return dataclasses.replace(
-            self, topology=topology, agents=agents, mixing=mixing, link_failures=links
+            self,
+            topology=topology,
+            agents=agents,
+            mixing=mixing,
+            link_failures=links,
+            initial=absolute_start(self.initial),
         )
 
     def digest(self) -> str:
@@ -411,7 +432,7 @@ class RunConfig:
         """
         data = self.resolved().to_dict()
         for item in SETTINGS:  # a run without faults keeps the digest it had before faults
-            if item.group == "faults" and data[item.name] == item.default:
+            if (item.group == "faults" or item.late) and data[item.name] == item.default:
                 del data[item.name]
         text = json.dumps(data, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
@@ -529,6 +550,33 @@ def _absolute_spec_path(spec: str) -> str:
     return format_spec(name, {**params, "path": os.path.abspath(path)})
 
 
+def absolute_start(spec: str, folder: str | Path | None = None) -> str:
+    """Return the ``initial`` setting with its file made absolute (against ``folder`` or cwd).
+
+    A scenario file or ``--config`` TOML names a relative file from its own folder; the
+    command line from the working directory. A rule's name is returned as given.
+
+    Examples
+    --------
+    >>> absolute_start("normal:std=2"), absolute_start("x0.npy", "/data")
+    ('normal:std=2', '/data/x0.npy')
+    >>> absolute_start("file:path=x0.csv", "/data")
+    'file:path=/data/x0.csv'
+    """
+    from gossip_sim._registry import format_spec, parse_spec
+    from gossip_sim.problems.start import is_file
+
+    base = Path.cwd() if folder is None else Path(folder)
+    if is_file(spec):
+        given = Path(spec.strip())
+        return spec if given.is_absolute() else os.path.abspath(base / given)
+    name, params = parse_spec(spec)
+    path = params.get("path")
+    if name != "file" or not isinstance(path, str) or os.path.isabs(path):
+        return spec
+    return format_spec(name, {**params, "path": os.path.abspath(base / path)})
+
+
 def _mixing_file(spec: str) -> bool:
     from gossip_sim.mixing.matrix import FILE_SUFFIXES
 
@@ -593,6 +641,8 @@ def load_config(path: str | Path) -> RunConfig:
         raise ConfigError(f"cannot read {file}: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"cannot read {file}: give a table of setting = value")
+    if isinstance(data.get("initial"), str):  # a file of starting values: from this file's folder
+        data["initial"] = absolute_start(data["initial"], file.parent)
     return RunConfig.from_dict(data)
 
 

@@ -22,6 +22,7 @@ from gossip_sim._registry import parse_spec
 from gossip_sim.config import RunConfig, agents_for
 from gossip_sim.errors import ConfigError, DivergenceError
 from gossip_sim.faults.plan import FaultPlan
+from gossip_sim.problems import start
 from gossip_sim.summary import BoundFacts, LinkFacts, NetworkFacts, Status
 from gossip_sim.trace import Trace
 
@@ -113,6 +114,7 @@ def build(config: RunConfig) -> Setup:
         algorithms.Coordinator.of(graph, name)  # refuse a non-star before building data
     holders = graph.number_of_nodes() - (1 if coordinator else 0)  # the hub holds no data
     problem = problems.create(config.problem, n_agents=holders, dim=config.dim, seed=config.seed)
+    problem = start.apply(config.initial, problem, seed=config.seed)  # every algorithm asks it
     if entry.facts["averaging"] and problems.is_optimisation(problem):
         raise ConfigError(
             f"{name} averages the agents' vectors; problem {config.problem!r} needs an "

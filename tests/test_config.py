@@ -30,6 +30,7 @@ OVERRIDES = {
     "compressor": ({}, "topk:k=2", "qsgd:s=4", "qsgd:s=4"),
     "gamma": ({}, 0.5, "0.25", 0.25),
     "problem": ({"algorithm": "dgd"}, "quadratic", "least-squares", "least-squares"),
+    "initial": ({}, "zeros", "normal:std=2", "normal:std=2"),
     "dim": ({}, 4, "6", 6),
     "rounds": ({}, 3, "2", 2),
     "target": ({}, 1e-3, "1e-4", 1e-4),
@@ -136,7 +137,7 @@ def test_importing_the_declaration_loads_no_registry():
     ("data", "match"),
     [
         ({"agent": 5}, r"unknown setting 'agent'; valid: topology, .* \(did you mean 'agents'\?\)"),
-        ({"gamma": "often"}, r"setting 'gamma' = 'often' is not valid; give a number, 'auto' or"),
+        ({"gamma": "often"}, r"setting 'gamma' = 'often' is not valid; give a number, 'auto', "),
         ({"dim": 2.5}, r"setting 'dim' = 2.5 is not valid; give an integer"),
         ({"record_messages": 1}, r"setting 'record_messages' = 1 is not valid; give true or false"),
         ({"links": "lna"}, r"unknown link profile 'lna'; valid: datacenter, edge, lan, wan \(did"),
@@ -168,7 +169,7 @@ def test_a_config_file_that_is_not_a_table_is_refused(tmp_path):
 
 def test_bad_flag_values_name_the_flag(capsys):
     for argv, match in (
-        (["--gamma", "often"], "argument --gamma: 'often' is not valid; give a number, 'auto' or"),
+        (["--gamma", "often"], "argument --gamma: 'often' is not valid; give a number, 'auto', "),
         (["-kx"], "argument --agents/-k: invalid int value: 'x'"),
     ):
         with pytest.raises(SystemExit) as info:

@@ -159,6 +159,15 @@ class KorhonenAlistarh:
                     f"{self.name} needs the domain's diameter W or the optimum of {p.name!r}"
                 )
             diameter = float(np.linalg.norm(p.initial()[0] - p.optimum)) or 1.0
+        elif p.optimum is not None:  # a start of the run's own (--initial) may lie outside
+            distance = float(np.linalg.norm(p.initial()[0] - p.optimum))
+            if distance > diameter * (1 + 1e-12):
+                raise ConfigError(
+                    f"{self.name}: the start is {distance:.4g} from the optimum, beyond the "
+                    f"domain's diameter W = {diameter:.4g} that sets the lattice radius (the "
+                    "paper starts in the domain); start inside it, e.g. --initial zeros or "
+                    "uniform:low=0,high=1"
+                )
         self.schedule = LatticeSchedule.of(
             p.smoothness, p.smoothness / p.strong_convexity, diameter
         )

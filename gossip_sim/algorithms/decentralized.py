@@ -54,6 +54,7 @@ from gossip_sim.algorithms.base import (
     resolve_step,
 )
 from gossip_sim.algorithms.gossip import ChocoChannel
+from gossip_sim.algorithms.tuning import trials_described, tune_gamma
 from gossip_sim.compress import Compressor, Identity
 from gossip_sim.compress import create as create_compressor
 from gossip_sim.errors import ConfigError
@@ -191,6 +192,9 @@ class ChocoSGD:
         require_optimisation(self.problem, self.name)
         self.compressor_spec = self.compressor_spec or repr(self.compressor)
         self.x = self.problem.initial()
+        self.gamma_trials: dict[float, float] | None = None
+        if self.gamma == "tune":  # trials with each γ of the grid, each with its own auto step
+            self.gamma, self.gamma_trials = tune_gamma(self._with_gamma, who=self.name)
         self.channel = ChocoChannel.open(
             self.graph,
             self.W,
@@ -210,6 +214,20 @@ class ChocoSGD:
     def values0(self) -> Stack:
         """The agents' starting values."""
         return self.x
+
+    def _with_gamma(self, gamma: float) -> ChocoSGD:
+        """Return a fresh CHOCO-SGD like this one with consensus step ``gamma`` (a trial)."""
+        return ChocoSGD(
+            self.graph,
+            self.W,
+            self.problem,
+            self.compressor,
+            self.step_size,
+            gamma,
+            self.batch,
+            self.seed,
+            self.compressor_spec,
+        )
 
     def agents(self) -> ChocoAgents:
         """Return CHOCO-SGD per agent, from this algorithm's start (see :mod:`.agents`)."""
@@ -237,6 +255,7 @@ class ChocoSGD:
             "gamma": self.channel.gamma,
             "omega": self.channel.omega,
             "batch": self.batch,
+            **trials_described(self.gamma_trials),
         }
 
 

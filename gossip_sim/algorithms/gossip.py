@@ -36,6 +36,7 @@ from gossip_sim._random import stream
 from gossip_sim._typing import Stack
 from gossip_sim.algorithms.agents import ChocoAgents, LatestValueAgents
 from gossip_sim.algorithms.base import ALGORITHMS, Exchange, Links, RoundResult
+from gossip_sim.algorithms.tuning import trials_described, tune_gamma
 from gossip_sim.compress import Compressor, Identity
 from gossip_sim.compress import create as create_compressor
 from gossip_sim.compress.registry import is_stateless
@@ -73,6 +74,8 @@ def resolve_gamma(gamma: float | str, W: Any, omega: float) -> float:
     * a number in (0, 1]: itself;
     * ``"theory"``: :func:`choco_gamma`, the value of Koloskova et al.'s Theorem 2 (guaranteed
       linear rate, but 10 to 100 times smaller than what converges fastest in practice);
+    * ``"tune"``: not resolved here; CHOCO-GOSSIP and CHOCO-SGD pick γ by short trial runs
+      (:mod:`gossip_sim.algorithms.tuning`) and give the number;
     * ``"auto"`` (the default): γ = ω, the compressor's contraction constant. Not a theorem: a
       rule that converged on every topology and compressor we measured (ring, torus, K = 5 to 64,
       qsgd, top-k, sign; γ = 4ω diverged for top-k), between 2 and 80 times faster than
@@ -188,6 +191,11 @@ class ChocoChannel:
         label: str = "",
     ) -> ChocoChannel:
         """Start a channel for ``shape = (K, D)`` values with x̂ = 0; refuse non-contractions."""
+        if gamma == "tune":  # tuned by the algorithm, which can run trials (see .tuning)
+            raise ConfigError(
+                f"{who}: gamma='tune' is not available here (choco-gossip and choco-sgd tune "
+                "it); give a number in (0, 1], 'auto' or 'theory'"
+            )
         k, d = shape
         omega = float(compressor.omega(d))
         if omega <= 0:
@@ -242,8 +250,8 @@ class ChocoChannel:
 class ChocoGossip:
     """CHOCO-GOSSIP average consensus with any compressor and consensus step size ``gamma``.
 
-    ``gamma`` is a number in (0, 1], ``"auto"`` (γ = ω) or ``"theory"`` (:func:`choco_gamma`);
-    see :func:`resolve_gamma`.
+    ``gamma`` is a number in (0, 1], ``"auto"`` (γ = ω), ``"theory"`` (:func:`choco_gamma`)
+    or ``"tune"`` (trial runs, :mod:`gossip_sim.algorithms.tuning`); see :func:`resolve_gamma`.
     """
 
     graph: nx.Graph
@@ -259,6 +267,9 @@ class ChocoGossip:
         self.x = self.problem.initial()
         self.compressor_spec = self.compressor_spec or repr(self.compressor)
         self.gamma_rule = self.gamma if isinstance(self.gamma, str) else "given"
+        self.gamma_trials: dict[float, float] | None = None
+        if self.gamma == "tune":
+            self.gamma, self.gamma_trials = tune_gamma(self._with_gamma, who=self.name)
         self.channel = ChocoChannel.open(
             self.graph,
             self.W,
@@ -275,6 +286,11 @@ class ChocoGossip:
     def values0(self) -> Stack:
         """The agents' starting values."""
         return self.x
+
+    def _with_gamma(self, gamma: float) -> ChocoGossip:
+        """Return a fresh CHOCO-GOSSIP like this one with consensus step ``gamma`` (a trial)."""
+        g, W, spec = self.graph, self.W, self.compressor_spec
+        return ChocoGossip(g, W, self.problem, self.compressor, gamma, self.seed, spec)
 
     def agents(self) -> ChocoAgents:
         """Return CHOCO-GOSSIP per agent, from this algorithm's start (see :mod:`.agents`)."""
@@ -293,6 +309,7 @@ class ChocoGossip:
             "gamma": self.gamma,
             "gamma_rule": self.gamma_rule,
             "omega": self.omega,
+            **trials_described(self.gamma_trials),
         }
 
 

@@ -59,7 +59,7 @@ from typing import Any
 
 from gossip_sim._data import data_dir
 from gossip_sim.config import SETTINGS as _DECLARED
-from gossip_sim.config import RunConfig
+from gossip_sim.config import RunConfig, absolute_start
 from gossip_sim.errors import ConfigError
 from gossip_sim.sweep.plan import SETTINGS, defined_names, placeholders
 
@@ -289,6 +289,7 @@ def load(path: str | Path, mode: str = "fast") -> ScenarioFile:
         raise ConfigError(f"{file}: the [scenario] table is missing; it needs name and title")
     _check_head(head, where)
     merged = _merge(data, mode, where)
+    _anchor_starts(merged, file.parent)
     _seeds(head.get("seeds", 1), where, None)  # the base must be valid in either mode
     seeds = _seeds(merged.get("seeds", 1), where, mode if "seeds" in data.get(mode, {}) else None)
     script = _script(head.get("script"), file, where)
@@ -307,6 +308,37 @@ def load(path: str | Path, mode: str = "fast") -> ScenarioFile:
         text=text,
         mode_report_keys=tuple(data.get(mode, {}).get("report", {})),
     )
+
+
+def _anchor_starts(merged: dict[str, Any], folder: Path) -> None:
+    """Make every ``initial`` file of the run, sweep and series relative to the scenario's folder.
+
+    Examples
+    --------
+    >>> merged = {"run": {"initial": "x0.npy"}, "sweep": {}, "series": [{"initial": ["zeros"]}]}
+    >>> _anchor_starts(merged, Path("/s"))
+    >>> merged["run"]["initial"], merged["series"][0]["initial"]
+    ('/s/x0.npy', ['zeros'])
+    """
+
+    def anchor(value: Any) -> Any:
+        if isinstance(value, str):
+            return absolute_start(value, folder)
+        if isinstance(value, list):
+            return [anchor(v) for v in value]
+        return value
+
+    def walk(table: dict[str, Any]) -> None:
+        for key, value in table.items():
+            if key == "initial":
+                table[key] = anchor(value)
+            elif isinstance(value, list):
+                for one in value:
+                    if isinstance(one, dict):
+                        walk(one)  # linked settings of a sweep or series
+
+    for table in (merged["run"], merged["sweep"], *merged["series"]):
+        walk(table)
 
 
 def _unknown_table(table: str) -> str:
@@ -539,6 +571,10 @@ def schema_markdown() -> str:
     lines += [
         "",
         "`seed` is not among them: `seeds` in `[scenario]` (or a mode) repeats every combination.",
+        "",
+        "A relative file in `initial` (`x0.npy`, `file:path=x0.csv`) is read from the scenario "
+        "file's folder, in `[run]`, `[sweep]` and `[[series]]` alike; other paths (topology, "
+        "mixing and data files) from the working directory.",
         "",
         "## Placeholders",
         "",

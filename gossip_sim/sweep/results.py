@@ -184,11 +184,13 @@ class RunResult:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunResult:
         """Rebuild a result from :meth:`to_json`'s data."""
+        from gossip_sim.config import SETTINGS as DECLARED
+
         rounds = {name: np.array(values) for name, values in data["rounds"].items()}
         summary = None if data["summary"] is None else Summary.from_dict(data["summary"])
-        return cls(
-            data["index"], data["params"], data["settings"], summary, rounds, data["failure"]
-        )
+        # a run saved before a setting existed ran at its default (its digest is unchanged)
+        settings = {**{s.name: s.default for s in DECLARED if s.late}, **data["settings"]}
+        return cls(data["index"], data["params"], settings, summary, rounds, data["failure"])
 
 
 @dataclass
