@@ -155,3 +155,27 @@ def test_the_cli_refuses_a_step_past_the_bound_with_exit_2(capsys):
     assert main([*argv, "--rounds", "3"]) == 2
     err = capsys.readouterr().err.strip()
     assert "nids: step=5 is not below the bound 2/L" in err and "\n" not in err
+
+
+@pytest.mark.parametrize("name", ["diging", "nids"])
+def test_an_agent_mixes_the_latest_payload_it_holds_when_one_is_lost(name):
+    """Round 1's message 1 → 0 is lost: agent 0 mixes agent 1's round-0 payload instead."""
+    graph, W = network("ring", 5)
+    p = problem("quadratic:kappa=3", 5, dim=3)
+    agents = gs.algorithms.create(name, graph, W, p).agents()
+    w = W.toarray()
+    links = [(u, v) for u, v in graph.edges()] + [(v, u) for u, v in graph.edges()]
+    sent = []
+    for t in range(2):
+        sent.append([payload for _, payload in agents.send_batch(list(range(5)))])
+        for src, dst in links:
+            if (t, src, dst) != (1, 1, 0):
+                agents.receive(dst, src, sent[t][src])
+        y = agents.y[0].copy() if name == "diging" else None
+        for i in range(5):
+            others = np.flatnonzero((w[i] > 0) & (np.arange(5) != i))
+            agents.mix(i, t, others, w[i, others], w[i, i])
+    assert np.abs(sent[1][1] - sent[0][1]).max() > 1e-3  # the stale payload is another one
+    held = w[0, 0] * sent[1][0] + w[0, 1] * sent[0][1] + w[0, 4] * sent[1][4]
+    expected = held[:3] - agents.eta * y if name == "diging" else 0.5 * (sent[1][0] + held)
+    assert np.max(np.abs(agents.values[0] - expected)) < 1e-14

@@ -97,8 +97,10 @@ class _LatestPayloads(_OneByOne):
     receive_full = receive
 
     def full(self, i: int) -> tuple[int, Any]:
-        """Return agent i's payload of the round (already its whole public state)."""
-        return 64 * self.outgoing.shape[1], self.outgoing[i].copy()
+        """Return agent i's payload of the round (already its whole public state), re-encoded."""
+        batch, _ = self.codec.encode(self.outgoing[i : i + 1], None, None)
+        decoded, _ = self.codec.decode(batch, None)
+        return int(batch.nbits[0]), decoded[0]
 
     def held(self, i: int, senders: IntArray, weights: FloatArray, own: float) -> FloatArray:
         """Return w_ii · (own payload) + Σ_j w_ij · (latest payload of j) at agent i."""
