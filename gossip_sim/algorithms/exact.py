@@ -28,8 +28,8 @@ methods here correct that, each sending full float64 vectors (64 bits per entry,
 
   Each agent sends z^t = 2x^{t+1} − x^t − η∇f(x^{t+1}) + η∇f(x^t), one vector. The first
   step needs no message, so it is taken at the start of round 0: round t ends with x^{t+2}, and
-  round 0 evaluates two gradients. Exact diffusion (Yuan et al. 2019) is the same family (NIDS
-  with the gradient step inside the mixing; identical for equal step sizes and W̃ = (I+W)/2).
+  round 0 evaluates two gradients. Exact diffusion (Yuan, Ying, Zhao & Sayed 2019) with
+  Ā = (I + W)/2 has this same update (only its first step differs): it is not a separate entry.
 
 Step sizes, with L = max_k L_k (the problem's ``local_smoothness``) and λ_min the smallest
 eigenvalue of W (1 − ‖I − W‖₂ for a symmetric W):
