@@ -114,10 +114,11 @@ def test_the_diging_rule_is_half_the_exact_bound_when_every_f_k_is_the_same_shap
     assert (p.error(values) < 1e-10) is converges
 
 
-def test_a_diverging_diging_run_ends_as_dgds_does():
+@pytest.mark.parametrize("engine_name", ["fast", "events"])
+def test_a_diverging_diging_run_ends_as_dgds_does(engine_name):
     config = RunConfig(
         topology="ring", agents=8, algorithm="diging:step=1.0", problem="quadratic", dim=4,
-        rounds=500,
+        rounds=500, engine=engine_name,
     )  # fmt: skip
     with pytest.raises(DivergenceError, match=r"diverged: error .* at round \d+ exceeds") as info:
         gs.execute(config)
@@ -157,7 +158,7 @@ def test_the_cli_refuses_a_step_past_the_bound_with_exit_2(capsys):
     assert "nids: step=5 is not below the bound 2/L" in err and "\n" not in err
 
 
-@pytest.mark.parametrize("name", ["diging", "nids"])
+@pytest.mark.parametrize("name", ["diging", "extra", "nids"])
 def test_an_agent_mixes_the_latest_payload_it_holds_when_one_is_lost(name):
     """Round 1's message 1 → 0 is lost: agent 0 mixes agent 1's round-0 payload instead."""
     graph, W = network("ring", 5)
@@ -171,11 +172,21 @@ def test_an_agent_mixes_the_latest_payload_it_holds_when_one_is_lost(name):
         for src, dst in links:
             if (t, src, dst) != (1, 1, 0):
                 agents.receive(dst, src, sent[t][src])
-        y = agents.y[0].copy() if name == "diging" else None
+        before = {key: getattr(agents, key, np.zeros((5, 3)))[0].copy() for key in STATE}
         for i in range(5):
             others = np.flatnonzero((w[i] > 0) & (np.arange(5) != i))
             agents.mix(i, t, others, w[i, others], w[i, i])
     assert np.abs(sent[1][1] - sent[0][1]).max() > 1e-3  # the stale payload is another one
     held = w[0, 0] * sent[1][0] + w[0, 1] * sent[0][1] + w[0, 4] * sent[1][4]
-    expected = held[:3] - agents.eta * y if name == "diging" else 0.5 * (sent[1][0] + held)
+    b, eta = before, agents.eta
+    if name == "diging":
+        expected = held[:3] - eta * b["y"]
+    elif name == "extra":
+        correction = 0.5 * (b["x_old"] + b["mixed_old"]) + eta * (b["gradient"] - b["gradient_old"])
+        expected = b["x"] + held - correction
+    else:
+        expected = 0.5 * (sent[1][0] + held)
     assert np.max(np.abs(agents.values[0] - expected)) < 1e-14
+
+
+STATE = ("x", "y", "x_old", "mixed_old", "gradient", "gradient_old")
