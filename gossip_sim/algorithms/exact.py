@@ -299,7 +299,7 @@ class Nids(_Exact):
         return NidsAgents(self.name, self.W, self.x.copy(), self.problem, self.eta)
 
 
-@ALGORITHMS.register("diging", per_agent=True, sends="identity:precision=64", state_vectors=9)
+@ALGORITHMS.register("diging", per_agent=True, sends="identity:precision=64", state_vectors=10)
 def diging(graph: nx.Graph, W: sp.csr_array, problem: Any, step: float | str = "auto") -> DIGing:
     """DIGing gradient tracking (Nedic, Olshevsky & Shi 2017): x and y in float64 messages."""
     return DIGing(graph, W, problem, step)
@@ -311,7 +311,7 @@ def extra(graph: nx.Graph, W: sp.csr_array, problem: Any, step: float | str = "a
     return Extra(graph, W, problem, step)
 
 
-@ALGORITHMS.register("nids", per_agent=True, sends="identity:precision=64", state_vectors=7)
+@ALGORITHMS.register("nids", per_agent=True, sends="identity:precision=64", state_vectors=8)
 def nids(graph: nx.Graph, W: sp.csr_array, problem: Any, step: float | str = "auto") -> Nids:
     """NIDS (Li, Shi & Yan 2019), W~ = (I+W)/2, network-independent step < 2/L, float64."""
     return Nids(graph, W, problem, step)
