@@ -301,17 +301,41 @@ class Nids(_Exact):
 
 @ALGORITHMS.register("diging", per_agent=True, sends="identity:precision=64", state_vectors=10)
 def diging(graph: nx.Graph, W: sp.csr_array, problem: Any, step: float | str = "auto") -> DIGing:
-    """DIGing gradient tracking (Nedic, Olshevsky & Shi 2017): x and y in float64 messages."""
+    """DIGing gradient tracking (Nedic, Olshevsky & Shi 2017): x and y in float64 messages.
+
+    Examples
+    --------
+    >>> g = gs.topology.build("ring", 5)
+    >>> p = gs.problems.create("quadratic", n_agents=5, dim=2)  # L = 2
+    >>> round(diging(g, gs.mixing.mixing_matrix("uniform", g), p).eta, 4)  # (1 + λ_min)²/(4L)
+    0.0788
+    """
     return DIGing(graph, W, problem, step)
 
 
 @ALGORITHMS.register("extra", per_agent=True, sends="identity:precision=64", state_vectors=8)
 def extra(graph: nx.Graph, W: sp.csr_array, problem: Any, step: float | str = "auto") -> Extra:
-    """EXTRA (Shi, Ling, Wu & Yin 2015), W~ = (I+W)/2, full float64 messages."""
+    """EXTRA (Shi, Ling, Wu & Yin 2015), W~ = (I+W)/2, full float64 messages.
+
+    Examples
+    --------
+    >>> g = gs.topology.build("ring", 5)
+    >>> p = gs.problems.create("quadratic", n_agents=5, dim=2)  # L = 2
+    >>> round(extra(g, gs.mixing.mixing_matrix("uniform", g), p).eta, 4)  # (1 + λ_min)/(2L)
+    0.1985
+    """
     return Extra(graph, W, problem, step)
 
 
 @ALGORITHMS.register("nids", per_agent=True, sends="identity:precision=64", state_vectors=8)
 def nids(graph: nx.Graph, W: sp.csr_array, problem: Any, step: float | str = "auto") -> Nids:
-    """NIDS (Li, Shi & Yan 2019), W~ = (I+W)/2, network-independent step < 2/L, float64."""
+    """NIDS (Li, Shi & Yan 2019), W~ = (I+W)/2, network-independent step < 2/L, float64.
+
+    Examples
+    --------
+    >>> g = gs.topology.build("ring", 5)
+    >>> p = gs.problems.create("quadratic", n_agents=5, dim=2)  # L = 2
+    >>> round(nids(g, gs.mixing.mixing_matrix("uniform", g), p).eta, 4)  # 1/L
+    0.5
+    """
     return Nids(graph, W, problem, step)
