@@ -12,7 +12,7 @@ methods here correct that, each sending full float64 vectors (64 bits per entry,
 
   Both x and y are mixed, so each agent sends both: one message per link and round carrying
   x_k and y_k together, 2·D float64 (128·D bits).
-* **EXTRA** (Shi, Ling, Wu & Yin 2015, eq. (3.1)–(3.2)), with W̃ = (I + W)/2 (their
+* **EXTRA** (Shi, Ling, Wu & Yin 2015, Algorithm 1), with W̃ = (I + W)/2 (their
   recommended choice)::
 
       x^1     = W x^0 − η ∇f(x^0)
@@ -20,8 +20,9 @@ methods here correct that, each sending full float64 vectors (64 bits per entry,
 
   One vector per link and round (x^{t+1}); W̃ x^t = (x^t + W x^t)/2 reuses the mix of the
   round before.
-* **NIDS** (Li, Shi & Yan 2019, eq. (9)), with W̃ = I − c(I − W) and c = 1/2, i.e. W̃ = (I+W)/2
-  (valid for every W the engine accepts, whose eigenvalues are > −1)::
+* **NIDS** (Li, Shi & Yan 2019, eq. (9)). The paper mixes with W̃ = I − c·η(I − W) for a
+  free constant c; we take c·η = 1/2, i.e. W̃ = (I + W)/2, within its condition
+  c·η ≤ 1/(1 − λ_min(W)) for every W the engine accepts (eigenvalues > −1)::
 
       x^1     = x^0 − η ∇f(x^0)
       x^{t+2} = W̃ (2x^{t+1} − x^t − η∇f(x^{t+1}) + η∇f(x^t))
@@ -34,12 +35,13 @@ methods here correct that, each sending full float64 vectors (64 bits per entry,
 Step sizes, with L = max_k L_k (the problem's ``local_smoothness``) and λ_min the smallest
 eigenvalue of W (1 − ‖I − W‖₂ for a symmetric W):
 
-* EXTRA converges for η < 2λ_min(W̃)/L = (1 + λ_min(W))/L (Shi et al., Theorem 3.5);
-  ``"auto"`` is half of it, (1 + λ_min(W))/(2L), the same number as DGD's ``"auto"``.
-* NIDS converges for η < 2/L whatever the network (Li et al., Theorem 1 with c = 1/2);
+* EXTRA converges for η < 2λ_min(W̃)/L = (1 + λ_min(W))/L (Shi et al., Section 3, the bound
+  of their convergence theorems); ``"auto"`` is half of it, (1 + λ_min(W))/(2L), the same
+  number as DGD's ``"auto"``.
+* NIDS converges for η < 2/L whatever the network (Li et al., with W̃ = (I + W)/2);
   ``"auto"`` is 1/L.
-* DIGing's theorems give bounds too small to use (Nedić et al. 2017, Theorem 3.14). When
-  every f_k = (L/2)‖x‖², the iteration splits along the eigenvectors of W into 2 × 2 systems
+* DIGing's theorems give bounds too small to use (Nedić et al. 2017, Section 3). When
+  every f_k = (L/2)‖x − c_k‖², the iteration splits along the eigenvectors of W into 2 × 2 systems
   [[λ, −η], [L(λ − 1), λ − ηL]], stable exactly when ηL < (1 + λ)²/2 for every eigenvalue λ
   (Jury's test); ``"auto"`` is half of that, η = (1 + λ_min(W))²/(4L). Not a theorem for
   other f_k (heterogeneous curvatures often allow more), and no step is refused: a step too
@@ -218,11 +220,11 @@ class Extra(_Exact):
     name: str = field(default="extra", init=False)
 
     def auto_step(self) -> float:
-        """λ_min(W̃)/L = (1 + λ_min(W))/(2L): half of Theorem 3.5's bound."""
+        """λ_min(W̃)/L = (1 + λ_min(W))/(2L): half of Shi et al.'s bound."""
         return (1.0 + _lambda_min(self.W)) / (2.0 * self.smoothness)
 
     def check_bound(self) -> None:
-        """η < 2λ_min(W̃)/L = (1 + λ_min(W))/L (Shi et al. 2015, Theorem 3.5)."""
+        """η < 2λ_min(W̃)/L = (1 + λ_min(W))/L (Shi et al. 2015, Section 3)."""
         bound = (1.0 + _lambda_min(self.W)) / self.smoothness
         check_step(self.eta, bound, self.name, "2 lambda_min((I+W)/2)/L")
 
@@ -273,7 +275,7 @@ class Nids(_Exact):
         return 1.0 / self.smoothness
 
     def check_bound(self) -> None:
-        """η < 2/L (Li et al. 2019, Theorem 1)."""
+        """η < 2/L (Li et al. 2019, with W̃ = (I + W)/2)."""
         check_step(self.eta, 2.0 / self.smoothness, self.name, "2/L")
 
     def start(self) -> None:
