@@ -149,7 +149,7 @@ def test_messages_list_the_registered_names():
         build(replace(BASE, algorithm="dgd", problem="quadratic", compressor="sign"))
     with pytest.raises(ConfigError, match=r"gamma applies to choco-gossip, choco-sgd and song-d"):
         build(replace(BASE, algorithm="dgd", problem="quadratic", gamma=0.5))
-    with pytest.raises(ConfigError, match="choco-sgd, dgd, sgp or song-decentralized on any graph"):
+    with pytest.raises(ConfigError, match=r"choco-sgd, dgd, .*sgp or song-decentralized on any gr"):
         build(replace(BASE, algorithm="exact-gossip", problem="quadratic"))
 
 

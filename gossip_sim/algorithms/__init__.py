@@ -30,6 +30,7 @@ from gossip_sim.algorithms.base import (
 )
 from gossip_sim.algorithms.coordinator import KorhonenAlistarh, ParameterServer
 from gossip_sim.algorithms.decentralized import DGD, ChocoSGD
+from gossip_sim.algorithms.exact import DIGing, Extra, Nids
 from gossip_sim.algorithms.gossip import ChocoChannel, ChocoGossip, ExactGossip, choco_gamma
 from gossip_sim.algorithms.sketch import Sketch
 from gossip_sim.algorithms.song import SongDecentralized, SongServer
@@ -44,10 +45,13 @@ __all__ = [
     "ChocoGossip",
     "ChocoSGD",
     "Coordinator",
+    "DIGing",
     "ExactGossip",
     "Exchange",
+    "Extra",
     "KorhonenAlistarh",
     "Links",
+    "Nids",
     "PairwiseGossip",
     "ParameterServer",
     "PushSum",
