@@ -495,6 +495,37 @@ def test_pack_uint_writes_the_bits_of_the_bit_matrix_packing(width, shape, seed)
     assert np.array_equal(bitops.unpack_uint(packed, width, shape[1]).astype(np.uint64), values)
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    width=st.integers(1, 64),
+    rows=st.integers(1, 3),
+    extra=st.integers(0, 70),
+    dtype=st.sampled_from(["smallest", "u8", "i8"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_pack_uint_is_the_bit_matrix_packing_across_blocks_and_dtypes(
+    width, rows, extra, dtype, seed
+):
+    # Rows long enough to span two cache blocks of the windowed packing (4 * BLOCK fields
+    # per block at most), a length that is not a whole period, any integer dtype; unpacking
+    # also reads rows with spare bytes after the payload.
+    n = 5 * bitops.BLOCK // rows + extra
+    top = 2**width - 1 if dtype != "i8" else min(2**width - 1, 2**63 - 1)
+    values = np.random.default_rng(seed).integers(0, top, size=(rows, n), dtype=np.uint64)
+    given_values = {
+        "smallest": values.astype(bitops.uint_dtype(width)),
+        "u8": values,
+        "i8": values.astype(np.int64),
+    }[dtype]
+    packed = bitops.pack_uint(given_values, width)
+    assert np.array_equal(packed, bitops.pack_fixed(bitops.uint_bits(values, width)).rows())
+    unpacked = bitops.unpack_uint(packed, width, n)
+    assert unpacked.dtype == bitops.uint_dtype(width)
+    assert np.array_equal(unpacked.astype(np.uint64), values)
+    spare = np.concatenate([packed, np.full((rows, 9), 255, dtype=np.uint8)], axis=1)
+    assert np.array_equal(bitops.unpack_uint(spare, width, n).astype(np.uint64), values)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     levels=arrays(
