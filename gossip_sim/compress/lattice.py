@@ -118,6 +118,17 @@ def _residue_into(v: np.ndarray, width: int, scratch: np.ndarray) -> None:
     v -= scratch
 
 
+def _signed_view(residue: np.ndarray, width: int) -> np.ndarray:
+    """Return ``residue`` viewed as signed integers when every residue fits.
+
+    Casts between float64 and signed integers are several times faster than with unsigned ones
+    (SIMD conversions exist for the signed types).
+    """
+    if width < 8 * residue.dtype.itemsize:
+        return residue.view(f"i{residue.dtype.itemsize}")
+    return residue
+
+
 def _encode_blocks(
     x: Stack, reference: Stack, spacing: float, width: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -128,6 +139,7 @@ def _encode_blocks(
     """
     k, dim = x.shape
     residue = np.empty((k, dim), dtype=bitops.uint_dtype(width))
+    target = _signed_view(residue, width)
     low, high = np.zeros(k), np.zeros(k)
     size = min(bitops.BLOCK, k * dim)
     z_buf, c_buf = np.empty(size), np.empty(size)
@@ -144,7 +156,7 @@ def _encode_blocks(
         np.minimum(low[rows], c.min(axis=1), out=low[rows])  # NaN (inf − inf) propagates
         np.maximum(high[rows], c.max(axis=1), out=high[rows])
         _residue_into(z, width, c)
-        np.copyto(residue[rows, cols], z, casting="unsafe")
+        np.copyto(target[rows, cols], z, casting="unsafe")
     return residue, low, high
 
 
@@ -157,6 +169,7 @@ def _decode_blocks(
     counts in int64) when some |round(q/s)| reaches 2**51, where float64 is no longer exact.
     """
     k, dim = residue.shape
+    residue = _signed_view(residue, width)
     half = float(1 << (width - 1))
     out = np.empty((k, dim))
     size = min(bitops.BLOCK, k * dim)
