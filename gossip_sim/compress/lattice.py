@@ -217,13 +217,19 @@ class Lattice:
 
     def encode(self, x: Stack, state: Stack, rng: Any) -> tuple[PayloadBatch, Stack]:
         """Round to the lattice and send the coordinates modulo 2**w."""
-        arr = check_finite(x, "lattice")
+        arr = np.asarray(x, dtype=np.float64)
+        if arr.ndim != 2:
+            check_finite(arr, "lattice")  # refuses the shape
         dim = arr.shape[1]
         spacing, width = _spacing(dim, self.eps), _width(dim, self.radius, self.eps)
         reference = np.asarray(state, dtype=np.float64)
         if width <= _FLOAT_WIDTH:
-            residue, low, high = _encode_blocks(arr, reference, spacing, width)
+            # NaN or inf in x (or overflow in x/s) give an offset outside every window: such
+            # rows are refused below, so the finiteness check runs only then, not as a pass
+            with np.errstate(invalid="ignore", over="ignore"):
+                residue, low, high = _encode_blocks(arr, reference, spacing, width)
         else:  # residues beyond float64's integers: count in int64 (wrapping mod 2**64)
+            arr = check_finite(arr, "lattice")
             z = _rint_scaled(arr, spacing).astype(np.int64)
             offset = z - _rint_scaled(reference, spacing).astype(np.int64)
             low, high = offset.min(axis=1, initial=0), offset.max(axis=1, initial=0)
@@ -232,6 +238,7 @@ class Lattice:
         first, last = _window(width)
         bad = np.flatnonzero(~((low >= first) & (high <= last)))  # NaN is bad too
         if bad.size:
+            check_finite(arr, "lattice")  # NaN or inf: refused as bad input, not undecodable
             row = int(bad[0])
             distance = float(np.linalg.norm(arr[row] - np.broadcast_to(reference, arr.shape)[row]))
             raise DecodeError(
