@@ -592,3 +592,17 @@ def test_lattice_beyond_float_exactness_takes_the_int64_path():
     batch, _ = lat.encode(x, x * 0.999999, None)
     y, _ = lat.decode(batch, x * 0.999999)
     assert np.linalg.norm(y - x) <= 1e-9
+
+
+def test_lattice_decodes_references_beyond_float_exactness_in_int64():
+    # 21-bit residues (float path), but round(q/s) reaches 2**51 (5e15 here): the float64
+    # decoder hands over to int64, which still returns exactly the lattice points.
+    lat = gs.compress.create("lattice:eps=1e-9,radius=1e-3")
+    spacing = 2e-9 / math.sqrt(2)
+    q = np.array([[1e7, -3e7], [2.0, 5e6]])
+    x = q + np.array([[1e-4, -2e-4], [3e-4, 0.0]])
+    assert np.abs(q / spacing).max() > 2**51
+    batch, _ = lat.encode(x, q, None)
+    values, _ = lat.decode(batch, q)
+    assert batch.nbits.tolist() == [42, 42]
+    assert np.array_equal(values, np.rint(x / spacing) * spacing)
