@@ -254,6 +254,9 @@ def _pack_windows(values: NDArray[np.integer], width: int) -> NDArray[np.uint8]:
         acc, part = acc_buf[:count], part_buf[:count]
         for start, parts in plan:
             for j, (index, shift) in enumerate(parts):
+                if j and shift == 0:  # the run ends the window: OR it in as it is
+                    acc |= columns[:, index]
+                    continue
                 target = part if j else acc
                 if shift >= 0:  # the run ends inside the window; bits before it fall off
                     np.left_shift(columns[:, index], np.uint64(shift), out=target)
@@ -290,7 +293,7 @@ def _unpack_windows(rows: NDArray[np.uint8], width: int, count: int) -> NDArray[
     out = np.empty(total * period, dtype=uint_dtype(width))
     step = max(4 * BLOCK // period, 1)
     run_buf = np.empty(step * runs, dtype=np.uint64)
-    word_buf, scratch_buf = np.empty_like(run_buf), np.empty_like(run_buf)
+    scratch_buf = np.empty_like(run_buf)
     for first in range(0, total, step):
         n = min(step, total - first)
         columns = run_buf[: n * runs].reshape(n, runs)
@@ -303,7 +306,7 @@ def _unpack_windows(rows: NDArray[np.uint8], width: int, count: int) -> NDArray[
             block &= mask
             np.copyto(target, block, casting="unsafe")
             continue
-        words, scratch = word_buf[: n * runs], scratch_buf[: n * runs]
+        words, scratch = target.view(np.uint64), scratch_buf[: n * runs]  # word j: run j
         np.right_shift(block, np.uint64(width * (run - 1)), out=words)  # the first field
         words &= mask
         for i in range(1, run):  # field i of the run goes to lane i of the word
@@ -311,7 +314,6 @@ def _unpack_windows(rows: NDArray[np.uint8], width: int, count: int) -> NDArray[
             scratch &= mask
             scratch <<= np.uint64(lane * i)
             words |= scratch
-        target.view(np.uint64)[...] = words
     values = out.reshape(k, groups * period)
     return values if count == groups * period else values[:, :count]
 
