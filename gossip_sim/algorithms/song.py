@@ -21,8 +21,9 @@ Step size ``step="auto"``: η = 1/σ_max(Z) for least squares (the fastest stabl
 sketched gradient), else 1/(L ‖B̃‖²). ``step="theory"``: Theorem 4.2's η = σ_min(Z)/σ_max(Z)².
 
 **Algorithm 2** (``song-decentralized``, any connected graph): g_kᵗ = F(∇f_k(θ_kᵗ)) is averaged
-by ⌊ln(t + 100)⌋ rounds of CHOCO-GOSSIP (``gossip_rounds="log"``, as in their experiment; or a
-fixed integer) with any CHOCO compressor on the H-dimensional vectors; then
+by ⌊ln(t + 100)⌋ rounds of CHOCO-GOSSIP (``gossip_rounds="log"``, as in their experiment;
+⌊c·ln(t + t₀)⌋ with ``log_c=c, log_t0=t₀``; or a fixed integer) with any CHOCO compressor on the
+H-dimensional vectors; then
 θ_kᵗ⁺¹ = θ_kᵗ − η F̃(ḡ_kᵗ). The public copies x̂ carry over from one iteration to the next
 (``warm_start=True``: the gradients change little between iterations, so x̂ stays a good
 reference; ``False`` restarts from x̂ = 0 as Fact 1 reads). ḡ averages the K gradients, so
@@ -33,9 +34,9 @@ Algorithm 2 averages gradients but never mixes the iterates θ_k, so what the av
 stays in the disagreement between agents. Its theorem asks for an averaging accuracy ε̄/(t+1)
 that tightens every iteration; ⌊ln(t+100)⌋ rounds (4 to 6) do not deliver it on every graph:
 on a ring of 5 with 20 samples in D = 300 the training MSE stalls near 0.1, while 20 rounds per
-iteration reach 1e-4 in 27 iterations. Raise ``gossip_rounds`` when the consensus error in the
-trace stops falling. It also needs every f_k minimised at one common point (F* = 0), which is
-checked.
+iteration reach 1e-4 in 27 iterations. Raise ``gossip_rounds`` or ``log_c`` when the consensus
+error in the trace stops falling. It also needs every f_k minimised at one common point
+(F* = 0), which is checked.
 
 ``h="auto"`` is H = min(4N, rows of the wide block) for overparameterised problems, N the total
 samples (Prop. 1's H = 4N gives κ(Z) ≤ 49 with high probability), and no sketch (F = F̃ =
@@ -84,23 +85,44 @@ from gossip_sim.problems.base import OptimisationProblem
 __all__ = ["SongDecentralized", "SongServer", "gossip_rounds_at"]
 
 
-def gossip_rounds_at(t: int, rule: int | str = "log") -> int:
-    """Return the CHOCO-GOSSIP rounds of iteration ``t``: ⌊ln(t + 100)⌋ or a fixed count.
+def gossip_rounds_at(t: int, rule: int | str = "log", c: float = 1.0, t0: int = 100) -> int:
+    """Return the CHOCO-GOSSIP rounds of iteration ``t``: ⌊c · ln(t + t0)⌋ or a fixed count.
+
+    ``rule="log"`` with c = 1, t0 = 100 is the paper's schedule (Song et al., Sec. 6: ⌊ln(t +
+    100)⌋ rounds); an integer ``rule`` is that many rounds in every iteration.
 
     Examples
     --------
     >>> gossip_rounds_at(0), gossip_rounds_at(49), gossip_rounds_at(48), gossip_rounds_at(7, 2)
     (4, 5, 4, 2)
+    >>> gossip_rounds_at(0, c=3.0), gossip_rounds_at(0, c=3.0, t0=10)  # ⌊3 ln 100⌋, ⌊3 ln 10⌋
+    (13, 6)
     """
     if rule == "log":
-        return math.floor(math.log(t + 100))
+        return math.floor(c * math.log(t + t0))
     return int(rule)
 
 
-def _check_rounds_rule(rule: int | str) -> int | str:
-    if rule == "log" or (isinstance(rule, int) and not isinstance(rule, bool) and rule >= 1):
-        return rule
-    raise ConfigError(f"gossip_rounds={rule!r} is not valid; give 'log' or an integer >= 1")
+def _check_rounds_rule(rule: int | str, c: float = 1.0, t0: int = 100) -> int | str:
+    """Return the validated rule; refuse a bad count, scale or offset with a one-line error."""
+    who = "song-decentralized"
+    if not (rule == "log" or (isinstance(rule, int) and not isinstance(rule, bool) and rule >= 1)):
+        raise ConfigError(f"gossip_rounds={rule!r} is not valid; give 'log' or an integer >= 1")
+    if isinstance(c, bool) or not isinstance(c, (int, float)) or not (math.isfinite(c) and c > 0):
+        raise ConfigError(f"{who}: log_c={c!r} is not valid; give a number > 0")
+    if isinstance(t0, bool) or not isinstance(t0, int) or t0 < 1:
+        raise ConfigError(f"{who}: log_t0={t0!r} is not valid; give an integer >= 1")
+    if rule != "log" and (c, t0) != (1.0, 100):
+        raise ConfigError(
+            f"{who}: log_c={c!r}, log_t0={t0!r} shape gossip_rounds='log' only; "
+            f"gossip_rounds={rule!r} is a fixed count (drop them, or give gossip_rounds=log)"
+        )
+    if rule == "log" and gossip_rounds_at(0, rule, c, t0) < 1:
+        raise ConfigError(
+            f"{who}: log_c={c!r}, log_t0={t0!r} give floor(log_c*ln(log_t0)) = 0 gossip rounds "
+            "at t = 0; give log_c*ln(log_t0) >= 1"
+        )
+    return rule
 
 
 def _total_samples(problem: OptimisationProblem) -> int | None:
@@ -342,12 +364,14 @@ class SongDecentralized:
     warm_start: bool = True
     seed: int = 0
     compressor_spec: str = ""
+    log_c: float = 1.0
+    log_t0: int = 100
     name: str = field(default="song-decentralized", init=False)
 
     def __post_init__(self) -> None:
         require_optimisation(self.problem, self.name)
         _require_interpolation(self.problem, self.name)
-        self.rule = _check_rounds_rule(self.gossip_rounds)
+        self.rule = _check_rounds_rule(self.gossip_rounds, self.log_c, self.log_t0)
         self.compressor_spec = self.compressor_spec or repr(self.compressor)
         self.plan = _SketchedStep.resolve(
             self.problem, self.h, self.step_size, self.seed, averaged=True, who=self.name
@@ -371,16 +395,22 @@ class SongDecentralized:
         return self.theta
 
     def step(self, t: int) -> RoundResult:
-        """Run iteration t: ⌊ln(t+100)⌋ CHOCO-GOSSIP rounds on F(∇f_k), then θ_k −= η F̃(ḡ_k)."""
+        """Run iteration t: ⌊c·ln(t+t0)⌋ CHOCO-GOSSIP rounds on F(∇f_k), then θ_k −= η F̃(ḡ_k)."""
         g = self.plan.sketch.compress(self.problem.gradients(self.theta))
         if not self.warm_start:
             self.channel.x_hat = np.zeros_like(g)
         exchanges = []
-        for _ in range(gossip_rounds_at(t, self.rule)):
+        for _ in range(gossip_rounds_at(t, self.rule, self.log_c, self.log_t0)):
             g, exchange = self.channel.round(g)
             exchanges.append(exchange)
         self.theta = self.theta - self.plan.eta * self.plan.sketch.decompress(g)
         return RoundResult(exchanges, self.theta)
+
+    def _schedule(self) -> int | str:
+        """Return the rule for ``describe``: a count, ``"log"`` (the paper's) or a formula."""
+        if self.rule != "log" or (self.log_c, self.log_t0) == (1.0, 100):
+            return self.rule
+        return f"floor({self.log_c:g}*ln(t+{self.log_t0}))"
 
     def describe(self) -> dict[str, Any]:
         """Return the resolved parameters."""
@@ -391,7 +421,7 @@ class SongDecentralized:
             "step": self.plan.eta,
             "gamma": self.channel.gamma,
             "omega": self.channel.omega,
-            "gossip_rounds": self.rule,
+            "gossip_rounds": self._schedule(),
             "kappa_Z": self.plan.kappa_z,
         }
 
@@ -427,8 +457,10 @@ def song_decentralized(
     gossip_rounds: int | str = "log",
     warm_start: bool = True,
     seed: int = 0,
+    log_c: float = 1.0,
+    log_t0: int = 100,
 ) -> SongDecentralized:
-    """Song et al. Alg. 2: F(g)=Bg averaged by floor(ln(t+100)) CHOCO-GOSSIP rounds."""
+    """Song et al. Alg. 2: F(g)=Bg averaged by floor(log_c*ln(t+log_t0)) CHOCO-GOSSIP rounds."""
     spec = compressor if isinstance(compressor, str) else ""
     return SongDecentralized(
         graph,
@@ -442,4 +474,6 @@ def song_decentralized(
         warm_start,
         seed,
         spec,
+        log_c,
+        log_t0,
     )

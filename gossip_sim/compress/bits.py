@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -162,6 +163,161 @@ def bits_uint(bits: Bits, width: int) -> NDArray[np.int64]:
     return acc.astype(np.int64)
 
 
+#: Widest field written by 64-bit windows: a field (or run of fields) starting at any bit of a
+#: byte still ends inside the 8 bytes from that byte.
+_WIDE = 57
+
+
+def _window_layout(width: int) -> tuple[int, int, int]:
+    """Fields per run, fields per period and bytes per period of the windowed packing.
+
+    A *run* is ``t`` consecutive fields read as one integer of ``t · width ≤ 57`` bits: the
+    ``t`` fields that share one 64-bit word of their dtype (one word's lanes, so runs are built
+    with whole-array shifts of a ``uint64`` view; ``t = 1`` when they would not fit, or on a
+    big-endian machine). A *period* is the fewest whole runs filling whole bytes, at least 8.
+
+    Examples
+    --------
+    >>> _window_layout(27)  # runs of 2 fields (54 bits); 8 fields fill 27 bytes
+    (2, 8, 27)
+    >>> _window_layout(6)  # runs of 8 uint8 fields (48 bits); 16 fields fill 12 bytes
+    (8, 16, 12)
+    """
+    lanes = 8 // uint_dtype(width).itemsize
+    run = lanes if lanes * width <= _WIDE and sys.byteorder == "little" else 1
+    group = 8 // math.gcd(width, 8)
+    fields = run * group // math.gcd(run, group)
+    nbytes = fields * width // 8
+    repeat = -(-8 // nbytes)
+    return run, fields * repeat, nbytes * repeat
+
+
+def _windows(buffer: NDArray[np.uint8], first: int, count: int, stride: int) -> NDArray[Any]:
+    """Return the big-endian 64-bit words at ``buffer[first + i · stride :][:8]``, i < ``count``."""
+    return np.ndarray((count,), dtype=">u8", buffer=buffer, offset=first, strides=(stride,))
+
+
+def _runs_into(
+    values: NDArray[np.unsignedinteger], width: int, run: int, out: NDArray[np.uint64]
+) -> None:
+    """Write ``run`` consecutive fields as one integer, the first field in the highest bits."""
+    mask = np.uint64((1 << width) - 1)
+    if run == 1:
+        np.copyto(out, values, casting="unsafe")
+        out &= mask
+        return
+    lane = 64 // run
+    words = values.view(np.uint64)  # lane i of word j: field run·j + i (little-endian)
+    np.bitwise_and(words, mask, out=out)
+    scratch = np.empty_like(out)
+    for i in range(1, run):
+        np.right_shift(words, np.uint64(lane * i), out=scratch)
+        scratch &= mask
+        out <<= np.uint64(width)
+        out |= scratch
+
+
+def _pack_windows(values: NDArray[np.integer], width: int) -> NDArray[np.uint8]:
+    """:func:`pack_uint` for widths up to 57 bits, by whole 64-bit words of output.
+
+    Each period's bytes are covered by 8-byte windows (at 0, 8, 16, … and at its last 8
+    bytes); a window is the OR of the (at most three) runs it meets, shifted into place, and is
+    assigned whole, so windows that overlap write the same bytes. Blocks of periods stay in
+    cache; every operation is a shift, an OR or an assignment over a column of periods.
+    """
+    k, n = values.shape
+    nbytes = (n * width + 7) // 8
+    run, period, size = _window_layout(width)
+    runs = period // run
+    groups = -(-n // period)
+    dtype = uint_dtype(width)
+    if groups * period != n or values.dtype != dtype:
+        padded = np.zeros((k, groups * period), dtype=dtype)
+        padded[:, :n] = values  # casting keeps the low bits, as uint_bits does
+        values = padded
+    flat = np.ascontiguousarray(values).reshape(-1)
+    span, total = run * width, k * groups
+    plan: list[tuple[int, list[tuple[int, int]]]] = []
+    for start in sorted({*range(0, size - 7, 8), size - 8}):
+        end = 8 * start + 64  # bit just past the window
+        met = range(8 * start // span, min(-(-end // span), runs))
+        plan.append((start, [(i, end - (i + 1) * span) for i in met]))
+    out = np.empty(total * size, dtype=np.uint8)
+    step = max(4 * BLOCK // period, 1)
+    run_buf = np.empty(step * runs, dtype=np.uint64)
+    acc_buf, part_buf = np.empty(step, dtype=np.uint64), np.empty(step, dtype=np.uint64)
+    for first in range(0, total, step):
+        count = min(step, total - first)
+        block = run_buf[: count * runs]
+        _runs_into(flat[first * period : (first + count) * period], width, run, block)
+        columns = block.reshape(count, runs)
+        acc, part = acc_buf[:count], part_buf[:count]
+        for start, parts in plan:
+            for j, (index, shift) in enumerate(parts):
+                if j and shift == 0:  # the run ends the window: OR it in as it is
+                    acc |= columns[:, index]
+                    continue
+                target = part if j else acc
+                if shift >= 0:  # the run ends inside the window; bits before it fall off
+                    np.left_shift(columns[:, index], np.uint64(shift), out=target)
+                else:  # the run goes on past the window
+                    np.right_shift(columns[:, index], np.uint64(-shift), out=target)
+                if j:
+                    acc |= part
+            _windows(out, first * size + start, count, size)[...] = acc
+    rows = out.reshape(k, groups * size)
+    return rows if rows.shape[1] == nbytes else rows[:, :nbytes]
+
+
+def _unpack_windows(rows: NDArray[np.uint8], width: int, count: int) -> NDArray[np.unsignedinteger]:
+    """:func:`unpack_uint` for widths up to 57 bits: each run read from one 64-bit window."""
+    k = rows.shape[0]
+    run, period, size = _window_layout(width)
+    runs = period // run
+    groups = -(-count // period)
+    total = k * groups
+    if rows.shape[1] == groups * size and rows.flags.c_contiguous:
+        staged = rows.reshape(-1)  # no copy: the payload bytes are read in place
+    else:
+        padded = np.zeros((k, groups * size), dtype=np.uint8)
+        used = min(rows.shape[1], groups * size)
+        padded[:, :used] = rows[:, :used]
+        staged = padded.reshape(-1)
+    span = run * width
+    plan: list[tuple[int, int, int]] = []
+    for r in range(runs):  # the window holding run r, inside the period
+        start = min(r * span // 8, size - 8)
+        plan.append((r, start, 8 * start + 64 - (r + 1) * span))
+    mask = np.uint64((1 << width) - 1)
+    lane = 64 // run
+    out = np.empty(total * period, dtype=uint_dtype(width))
+    step = max(4 * BLOCK // period, 1)
+    run_buf = np.empty(step * runs, dtype=np.uint64)
+    scratch_buf = np.empty_like(run_buf)
+    for first in range(0, total, step):
+        n = min(step, total - first)
+        columns = run_buf[: n * runs].reshape(n, runs)
+        for r, start, shift in plan:
+            window = _windows(staged, first * size + start, n, size)
+            np.right_shift(window, np.uint64(shift), out=columns[:, r])
+        block = columns.reshape(-1)
+        target = out[first * period : (first + n) * period]
+        if run == 1:
+            block &= mask
+            np.copyto(target, block, casting="unsafe")
+            continue
+        words, scratch = target.view(np.uint64), scratch_buf[: n * runs]  # word j: run j
+        np.right_shift(block, np.uint64(width * (run - 1)), out=words)  # the first field
+        words &= mask
+        for i in range(1, run):  # field i of the run goes to lane i of the word
+            np.right_shift(block, np.uint64(width * (run - 1 - i)), out=scratch)
+            scratch &= mask
+            scratch <<= np.uint64(lane * i)
+            words |= scratch
+    values = out.reshape(k, groups * period)
+    return values if count == groups * period else values[:, :count]
+
+
 def _group(width: int) -> tuple[int, int, np.dtype]:
     """Fields per byte-aligned group, the group's bytes, and the word that holds one group.
 
@@ -180,9 +336,10 @@ def pack_uint(values: NDArray[np.integer], width: int) -> NDArray[np.uint8]:
 
     Shape ``(K, n)`` → ``(K, ⌈n · width / 8⌉)`` bytes: the bytes :func:`pack_fixed` writes for
     ``uint_bits(values, width)``, computed without a bit matrix. Widths of 8, 16, 32 or 64 bits
-    are a big-endian cast; any other width packs ``g`` fields (a whole number of bytes) per
-    unsigned word with one shift-or per field of the group — a loop over at most 8 columns,
-    never over entries.
+    are a big-endian cast; widths up to 57 bits are written as whole 64-bit windows (see
+    :func:`_window_layout`); wider ones pack ``g`` fields (a whole number of bytes) per group
+    of unsigned words with one shift-or per field — loops over the columns of a period, never
+    over entries.
 
     Examples
     --------
@@ -203,6 +360,8 @@ def pack_uint(values: NDArray[np.integer], width: int) -> NDArray[np.uint8]:
     if width == 1:
         low = values & 1 if values.dtype.kind in "iu" else values.astype(np.int64) & 1
         return np.packbits(low.astype(np.bool_), axis=1)
+    if width <= _WIDE:
+        return _pack_windows(values, width)
     fields, group_bytes, word = _group(width)
     groups = -(-n // fields)
     if groups * fields != n:
@@ -264,6 +423,8 @@ def unpack_uint(rows: NDArray[np.uint8], width: int, count: int) -> NDArray[np.u
         return raw.view(f">u{width // 8}").astype(dtype)
     if width == 1:
         return np.unpackbits(rows, axis=1, count=count)
+    if width <= _WIDE:
+        return _unpack_windows(rows, width, count)
     fields, group_bytes, word = _group(width)
     groups = -(-count // fields)
     used = min(rows.shape[1], groups * group_bytes)
