@@ -28,6 +28,7 @@ from gossip_sim.algorithms.base import (
     optimisers,
     settings_used,
 )
+from gossip_sim.algorithms.compressed_exact import BEER, LEAD
 from gossip_sim.algorithms.coordinator import KorhonenAlistarh, ParameterServer
 from gossip_sim.algorithms.decentralized import DGD, ChocoSGD
 from gossip_sim.algorithms.gossip import ChocoChannel, ChocoGossip, ExactGossip, choco_gamma
@@ -37,7 +38,9 @@ from gossip_sim.problems.base import Problem
 
 __all__ = [
     "ALGORITHMS",
+    "BEER",
     "DGD",
+    "LEAD",
     "Algorithm",
     "AsynchronousAlgorithm",
     "ChocoChannel",
