@@ -166,3 +166,19 @@ def test_a_non_contraction_exits_2_from_the_cli(capsys, tmp_path):
     code = main(argv)
     err = capsys.readouterr().err
     assert code == 2 and "not a contraction" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("algorithm", ["beer", "lead"])
+def test_lost_messages_leave_them_far_from_the_optimum_and_arq_restores_it(algorithm):
+    graph = gs.topology.build("ring", 5, links="lan")
+    W = gs.mixing.mixing_matrix("metropolis-hastings", graph)
+    errors = {}
+    for retransmit in ("off", "arq"):
+        p = gs.problems.create("logistic:split=sorted", n_agents=5, dim=10, seed=1)
+        alg = gs.algorithms.create(algorithm, graph, W, p, compressor="identity")
+        plan = FaultPlan.create(loss=0.05, retransmit=retransmit)
+        trace = rounds.run(alg, graph, W, plan, rounds=1200, seed=4)
+        errors[retransmit] = trace.column("error")
+    # a lost increment is never recovered: the copies, hence the fixed point, stay wrong
+    assert errors["off"][-1] > errors["off"][0]
+    assert errors["arq"][-1] < 1e-8
