@@ -144,17 +144,17 @@ class BEER:
         shape = self.x.shape
         omega = float(self.compressor.omega(shape[1]))
         gamma = _check_gamma(self.gamma, min(2.0 * omega, 1.0), self.name)
-        # x's channel has CHOCO's streams; v's: agent i compresses with "compress" stream K + i
-        # and shares the seed of "shared" stream 1 (no stream of another run moves)
-        open_ = dict(who=self.name, label=self.compressor_spec)
-        self.x_channel = ChocoChannel.open(self.graph, self.W, self.compressor, gamma, shape,
-                                           self.seed, **open_)  # fmt: skip
-        self.v_channel = ChocoChannel.open(self.graph, self.W, self.compressor, gamma, shape,
-                                           self.seed, **open_)  # fmt: skip
-        k = shape[0]
-        self.v_channel.rngs = [stream(self.seed, "compress", k + i) for i in range(k)]
-        self.v_channel.shared_seed = int(stream(self.seed, "shared", 1).integers(2**63))
-        self.v_channel.state = self.compressor.init(shape, seed=self.v_channel.shared_seed)
+        self.x_channel, self.v_channel = (
+            ChocoChannel.open(self.graph, self.W, self.compressor, gamma, shape, self.seed,
+                              who=self.name, label=self.compressor_spec)
+            for _ in range(2)
+        )  # fmt: skip
+        # x's channel has CHOCO's streams. v's must not replay them: agent i compresses v with
+        # "compress" stream K + i and the shared seed of "shared" stream 1 (no other stream moves)
+        k, v = shape[0], self.v_channel
+        v.rngs = [stream(self.seed, "compress", k + i) for i in range(k)]
+        v.shared_seed = int(stream(self.seed, "shared", 1).integers(2**63))
+        v.state = self.compressor.init(shape, seed=v.shared_seed)
         self.omega, self.gamma_value = omega, gamma
         auto = gamma / (4.0 * self.problem.local_smoothness)
         self.eta = resolve_step(self.step_size, auto, self.name)
