@@ -40,16 +40,18 @@ Step sizes (``"auto"``):
 
 * BEER: the paper's Theorem 3.1 gives γ and η only up to unspecified constants, so "auto" is
   a documented empirical choice of the theorem's form (η ∝ γ / L): γ = min(1, 2ω), ω the
-  compressor's contraction constant (CHOCO's γ = ω converged 2 to 5 times slower here), and
-  η = γ / (4L), L the largest local smoothness. It reached 1e-8 suboptimality on ring and torus,
-  K = 4 to 64, with identity, top-k and scaled QSGD on logistic regression with sorted labels
-  (docs/background/compressed-exact-methods.md); pass ``step=`` and ``gamma=`` to tune.
+  compressor's contraction constant (CHOCO's γ = ω was much slower with top-k: 7.6e-3 after
+  4000 rounds where 2ω reached 1e-8 in 3332), and η = γ / (4L), L the largest local
+  smoothness. It reached 1e-8 suboptimality on rings of K = 4 and 16 and a 4 × 4 torus with
+  identity, top-k 10 % and scaled QSGD, on logistic regression with sorted labels
+  (docs/background/compressed-exact-methods.md). Top-1 % needs a hand-set γ; pass ``step=``
+  and ``gamma=`` to tune.
 * LEAD: the compressor must be unbiased with E‖C(x) − x‖² ≤ c‖x‖², as the paper assumes
   (:func:`lead_variance` gives c: QSGD with ``scaled=false``, random-k with ``unbiased=true``,
-  identity). "auto" is η = 1 / (2L), α = 1 / (2(1 + c)) and γ = 1 / (1 + c): α(1 + c) ≤ 1/2 keeps
-  H's compression error contracting (the DIANA-type condition of the paper's Lemma on H), and
-  γ = 1 without compression is NIDS with (I + W)/2. A conservative choice, not the theorem's
-  largest constants; pass ``alpha=``, ``gamma=`` and ``step=`` to change them.
+  identity). "auto" is η = 1 / (2L), α = 1 / (2(1 + c)) and γ = 1 / (1 + c): α(1 + c) ≤ 1/2
+  keeps the shift H's error Y − H contracting in expectation, and γ = 1 without compression is
+  NIDS mixing with (I + W)/2. A conservative choice, not the theorem's largest constants (which
+  we did not reproduce); pass ``alpha=``, ``gamma=`` and ``step=`` to change them.
 
 Examples
 --------
