@@ -60,6 +60,19 @@ def _rounds_to(algorithm, compressor, target, rounds, k=5, dim=20):
     return trace.column("error")
 
 
+def test_beer_without_compression_and_gamma_1_is_gradient_tracking_step_for_step():
+    graph, W, problem = _setup("ring", 6, problem="logistic:split=sorted", dim=4)
+    alg = gs.algorithms.create("beer", graph, W, problem, compressor="identity", gamma=1.0)
+    x = problem.initial()
+    g = problem.gradients(x)
+    v = g.copy()
+    for t in range(40):  # x ← W x − η v;  v ← W v + ∇F(x⁺) − ∇F(x)  (H = x, G = v exactly)
+        x = W @ x - alg.eta * v
+        g, previous = problem.gradients(x), g
+        v = W @ v + (g - previous)
+        assert np.max(np.abs(alg.step(t).values - x)) < 1e-12
+
+
 def test_beer_without_compression_is_gradient_tracking_and_reaches_1e_10():
     error = _rounds_to("beer", "identity", 1e-10, 3000)
     assert error[-1] <= 1e-10
