@@ -116,13 +116,13 @@ def lead_variance(compressor: Compressor, dim: int) -> float | None:
     return None
 
 
-def _check_gamma(gamma: float | str, auto: float, who: str) -> float:
-    """Return the mixing step ``gamma`` names: "auto" → ``auto``, or a number in (0, 1]."""
-    if gamma == "auto":
+def _fraction(name: str, value: float | str, auto: float, who: str) -> float:
+    """Return what ``value`` names: "auto" → ``auto``, or a number in (0, 1] (gamma, alpha)."""
+    if value == "auto":
         return auto
-    if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not 0 < gamma <= 1:
-        raise ConfigError(f"{who}: gamma={gamma!r} is not valid; give 0 < gamma <= 1 or 'auto'")
-    return float(gamma)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ConfigError(f"{who}: {name}={value!r} is not valid; give 0 < {name} <= 1 or 'auto'")
+    return float(value)
 
 
 @dataclass
@@ -145,7 +145,7 @@ class BEER:
         self.x = self.problem.initial()
         shape = self.x.shape
         omega = float(self.compressor.omega(shape[1]))
-        gamma = _check_gamma(self.gamma, min(2.0 * omega, 1.0), self.name)
+        gamma = _fraction("gamma", self.gamma, min(2.0 * omega, 1.0), self.name)
         self.x_channel, self.v_channel = (
             ChocoChannel.open(self.graph, self.W, self.compressor, gamma, shape, self.seed,
                               who=self.name, label=self.compressor_spec)
@@ -233,15 +233,8 @@ class LEAD:
                 "E C(x) = x); use qsgd:s=16 (scaled=false), randk:k=0.1,unbiased=true or identity"
             )
         self.variance = variance
-        self.gamma_value = _check_gamma(self.gamma, 1.0 / (1.0 + variance), self.name)
-        if self.alpha == "auto":
-            self.alpha_value = 1.0 / (2.0 * (1.0 + variance))
-        elif isinstance(self.alpha, (int, float)) and not isinstance(self.alpha, bool) and (
-            0 < self.alpha <= 1
-        ):
-            self.alpha_value = float(self.alpha)
-        else:
-            raise ConfigError(f"lead: alpha={self.alpha!r} is not valid; give 0 < alpha <= 1")
+        self.gamma_value = _fraction("gamma", self.gamma, 1.0 / (1.0 + variance), self.name)
+        self.alpha_value = _fraction("alpha", self.alpha, 0.5 / (1.0 + variance), self.name)
         self.eta = resolve_step(self.step_size, 0.5 / self.problem.local_smoothness, self.name)
         self.links = Links.of(self.graph)
         self.shared_seed = int(stream(self.seed, "shared").integers(2**63))
