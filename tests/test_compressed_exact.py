@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from reference import compressed_exact as reference
 
 import gossip_sim as gs
 from gossip_sim import engine
@@ -12,7 +13,6 @@ from gossip_sim.cli import main
 from gossip_sim.errors import ConfigError
 from gossip_sim.events import rounds
 from gossip_sim.faults.plan import FaultPlan
-from tests.reference import compressed_exact as reference
 
 GRAPHS = [("ring", k) for k in range(4, 10)] + [("torus", 9), ("torus", 12)]
 
