@@ -238,8 +238,8 @@ class Registry(Generic[T]):
         Examples
         --------
         >>> from gossip_sim.algorithms import ALGORITHMS
-        >>> ALGORITHMS.names_taking("compressor")
-        ['choco-gossip', 'choco-sgd', 'song-decentralized']
+        >>> ALGORITHMS.names_taking("compressor")[:3]
+        ['beer', 'choco-gossip', 'choco-sgd']
         """
         return [e.name for e in self.entries() if e.takes(parameter)]
 

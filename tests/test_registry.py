@@ -145,11 +145,12 @@ def test_a_composed_compressor_needs_an_outer_one_that_takes_an_inner():
 
 
 def test_messages_list_the_registered_names():
-    with pytest.raises(ConfigError, match="apply to choco-gossip, choco-sgd and song-decentr"):
+    every = r"(\S+, )*choco-gossip, choco-sgd, .*song-decentr"  # whatever else is registered
+    with pytest.raises(ConfigError, match=rf"compressors apply to {every}"):
         build(replace(BASE, algorithm="dgd", problem="quadratic", compressor="sign"))
-    with pytest.raises(ConfigError, match=r"gamma applies to choco-gossip, choco-sgd and song-d"):
+    with pytest.raises(ConfigError, match=rf"gamma applies to {every}"):
         build(replace(BASE, algorithm="dgd", problem="quadratic", gamma=0.5))
-    with pytest.raises(ConfigError, match=r"choco-sgd, dgd, .*sgp or song-decentralized on any gr"):
+    with pytest.raises(ConfigError, match=r"choco-sgd, dgd, .*sgp or song-decentralized on any"):
         build(replace(BASE, algorithm="exact-gossip", problem="quadratic"))
 
 

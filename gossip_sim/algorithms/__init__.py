@@ -28,6 +28,7 @@ from gossip_sim.algorithms.base import (
     optimisers,
     settings_used,
 )
+from gossip_sim.algorithms.compressed_exact import BEER, LEAD
 from gossip_sim.algorithms.coordinator import KorhonenAlistarh, ParameterServer
 from gossip_sim.algorithms.decentralized import DGD, ChocoSGD
 from gossip_sim.algorithms.exact import DIGing, Extra, Nids
@@ -38,7 +39,9 @@ from gossip_sim.problems.base import Problem
 
 __all__ = [
     "ALGORITHMS",
+    "BEER",
     "DGD",
+    "LEAD",
     "Algorithm",
     "AsynchronousAlgorithm",
     "ChocoChannel",
