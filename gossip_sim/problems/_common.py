@@ -20,6 +20,8 @@ from gossip_sim._random import stream
 from gossip_sim.errors import ConfigError
 
 __all__ = [
+    "ERROR_AT",
+    "LABEL_SPLITS",
     "SPLITS",
     "agent_slices",
     "check_choice",
@@ -32,6 +34,14 @@ __all__ = [
 
 #: How samples are dealt to agents: shuffled (``iid``) or sorted by target in contiguous chunks.
 SPLITS = ("iid", "sorted")
+
+#: The splits of a classification problem: also ``dirichlet`` (Dirichlet(α) label skew,
+#: :func:`gossip_sim.problems.datasets.dirichlet_split`).
+LABEL_SPLITS = (*SPLITS, "dirichlet")
+
+#: Where an optimisation problem measures its error: at every agent's own point, averaged
+#: (``agents``), or at the agents' mean x̄ (``average``: F(x̄) − F*).
+ERROR_AT = ("agents", "average")
 
 #: Sub-stream numbers of problem-wide draws (a teacher, a rotation, a shuffle) start here, far
 #: above any agent index, so they never collide with an agent's own ``"data"`` stream.

@@ -1,7 +1,7 @@
-"""Real data for the problems: bundled scikit-learn sets or your own CSV/NPZ, split over agents.
+"""Real data for the problems: shipped or scikit-learn sets, or your own CSV/NPZ, over agents.
 
-``data`` names one of scikit-learn's bundled data sets, which load without a network
-connection (``pip install 'gossip-sim[datasets]'``), or is a path to
+``data`` names one of the data sets in :data:`DATASETS`, which load without a network
+connection, or is a path to
 
 * a ``.csv`` file: comma-separated numbers, the **last column is the target**, an optional
   header row (a first line that does not parse as numbers is skipped);
@@ -12,7 +12,10 @@ data set has more):
 
 * ``iid``: rows shuffled, agent k gets rows k·samples … (k+1)·samples − 1;
 * ``sorted``: rows sorted by target (stable), then the same contiguous chunks, so agent 0 holds
-  the smallest targets: the documented non-iid rule (label skew for classification).
+  the smallest targets: the documented non-iid rule (label skew for classification);
+* ``dirichlet`` (classification, :func:`dirichlet_split`): the rows of each class are dealt to
+  the agents in proportions drawn from Dirichlet(α·1_K), so agents hold unequal numbers of rows
+  and unequal label mixes; small α, strong skew.
 
 Examples
 --------
@@ -32,11 +35,21 @@ import numpy as np
 
 from gossip_sim._typing import Stack, Vector
 from gossip_sim.errors import ConfigError
-from gossip_sim.problems._common import SPLITS, check_choice, shared_stream
+from gossip_sim.problems._common import SPLITS, check_choice, check_positive, shared_stream
 
-__all__ = ["DATASETS", "load_dataset", "load_table", "sort_by_target", "split_rows", "standardise"]
+__all__ = [
+    "DATASETS",
+    "SHIPPED",
+    "dirichlet_split",
+    "load_dataset",
+    "load_table",
+    "sort_by_target",
+    "split_rows",
+    "standardise",
+]
 
-#: Bundled scikit-learn data sets (name → loader in ``sklearn.datasets``).
+#: Named data sets (name → loader in ``sklearn.datasets``; those in :data:`SHIPPED` are read
+#: from gossip-sim's own copy instead, with the same rows).
 DATASETS = {
     "breast-cancer": "load_breast_cancer",
     "diabetes": "load_diabetes",
@@ -45,13 +58,42 @@ DATASETS = {
     "wine": "load_wine",
 }
 
+#: Data sets shipped in ``gossip_sim/problems/data/`` (name → file, in scikit-learn's CSV
+#: format), read without scikit-learn. Source, licence and citation: the README there.
+SHIPPED = {"breast-cancer": "breast_cancer.csv"}
+
+_SHIPPED_DIR = Path(__file__).resolve().parent / "data"
+
+#: Sub-stream number (see ``shared_stream``) of the Dirichlet split's draws: 0 is a problem's
+#: teacher or hyperplane, 1 the choice of rows of a real data set.
+_DIRICHLET_STREAM = 2
+
+#: Draws of a Dirichlet split before it is refused: a draw that leaves an agent with no rows
+#: is drawn again (NIID-Bench's rule, Li, Diao, Chen & He 2022, with a minimum of one row).
+_DIRICHLET_DRAWS = 100
 
 
 def _looks_like_path(data: str) -> bool:
     return any(c in data for c in "/\\") or data.lower().endswith((".csv", ".npz"))
 
 
+def _load_shipped(name: str) -> tuple[Stack, Vector]:
+    """Read a shipped file in scikit-learn's format: a first line ``rows,columns,names...``."""
+    path = _SHIPPED_DIR / SHIPPED[name]
+    with path.open(encoding="utf-8") as handle:
+        rows, columns = (int(v) for v in handle.readline().split(",")[:2])
+        table = np.loadtxt(handle, delimiter=",", ndmin=2)
+    if table.shape != (rows, columns + 1):  # a damaged install, not a user's mistake
+        raise ConfigError(
+            f"data set {name!r}: {path} holds {table.shape} values, not {rows} rows of "
+            f"{columns} features and a target; reinstall gossip-sim"
+        )
+    return table[:, :-1], table[:, -1]
+
+
 def _load_sklearn(name: str) -> tuple[Stack, Vector]:
+    if name in SHIPPED:
+        return _load_shipped(name)
     try:
         datasets = importlib.import_module("sklearn.datasets")
     except ImportError:
@@ -209,6 +251,92 @@ def split_rows(
     chosen = shared_stream(seed, 1).permutation(len(y))[:needed]
     X, y = X[chosen], y[chosen]
     return sort_by_target(X, y) if split == "sorted" else (X, y)
+
+
+def dirichlet_split(
+    X: Stack,
+    y: Vector,
+    n_agents: int,
+    alpha: float,
+    seed: int = 0,
+    *,
+    problem: str = "problem",
+) -> tuple[Stack, Vector, tuple[int, ...]]:
+    r"""Deal the rows to the agents class by class, in Dirichlet(α·1_K) proportions.
+
+    For every class c (each distinct value of ``y``, in increasing order) the rows of that
+    class are shuffled and cut into K consecutive parts whose sizes follow proportions
+    p_c ~ Dirichlet(α·1_K): agent k gets ⌊N_c·(p_c,1 + … + p_c,k)⌋ − ⌊N_c·(p_c,1 + … +
+    p_c,k−1)⌋ of them. This is the per-class form of Dirichlet label skew used across
+    federated-learning benchmarks (Yurochkin et al. 2019; Wang et al. 2020, FedMA; Hsu, Qi &
+    Brown 2019 introduced Dirichlet label skew with a per-client form, q_k ~ Dir(α·p) over the
+    classes at a fixed row count); it gives unequal row counts, as in those benchmarks. Small α
+    (0.1): most agents hold one class; large α (100): close to ``iid``.
+
+    A draw that leaves an agent with no rows is drawn again, up to 100 draws, as NIID-Bench
+    does (Li, Diao, Chen & He 2022, ``min_require_size``, here 1): the split is Dirichlet
+    conditioned on every agent holding a row. The draws come from the problem-wide stream
+    ``shared_stream(seed, 2)`` (per draw and class: one shuffle, one Dirichlet draw), so a
+    split depends only on (seed, K, α, the labels).
+
+    Parameters
+    ----------
+    X, y : ndarray
+        The rows (N × D) and their class labels (N).
+    n_agents : int
+        K.
+    alpha : float
+        α > 0, the concentration.
+    seed : int
+        Seeds the draws.
+    problem : str
+        The problem's name, for messages.
+
+    Returns
+    -------
+    X, y : ndarray
+        The rows in agent order (agent 0's rows first; within an agent, in class order).
+    counts : tuple of int
+        The rows of every agent, each >= 1, summing to N.
+
+    Raises
+    ------
+    ConfigError
+        For α <= 0, or when all 100 draws leave an agent with no rows (it names what to change).
+
+    Examples
+    --------
+    >>> y = np.repeat([0.0, 1.0], 50)
+    >>> X2, y2, counts = gs.problems.datasets.dirichlet_split(np.eye(100), y, 4, 1.0)
+    >>> sum(counts), len(counts), sorted(y2.tolist()) == y.tolist()
+    (100, 4, True)
+    >>> gs.problems.datasets.dirichlet_split(np.eye(100), y, 40, 0.1, problem="logistic")
+    Traceback (most recent call last):
+    ...
+    gossip_sim.errors.ConfigError: logistic: split = dirichlet with alpha = 0.1 left an agent ...
+    """
+    alpha = check_positive(problem, "alpha", alpha)
+    rng = shared_stream(seed, _DIRICHLET_STREAM)
+    labels = np.unique(y)
+    for _ in range(_DIRICHLET_DRAWS):
+        owner = np.empty(len(y), dtype=np.int64)
+        for label in labels:
+            rows = rng.permutation(np.flatnonzero(y == label))
+            shares = rng.dirichlet(np.full(n_agents, alpha))
+            cuts = np.floor(np.cumsum(shares)[:-1] * len(rows)).astype(np.int64)
+            for k, part in enumerate(np.split(rows, cuts)):
+                owner[part] = k
+        counts = np.bincount(owner, minlength=n_agents)
+        if counts.min() >= 1:
+            break
+    else:
+        raise ConfigError(
+            f"{problem}: split = dirichlet with alpha = {alpha:g} left an agent with no rows in "
+            f"all {_DIRICHLET_DRAWS} draws ({n_agents} agents, {len(y)} rows); raise alpha or "
+            "samples, or use fewer agents"
+        )
+    order = np.lexsort((y, owner))  # by agent, then by class; stable within a class
+    return X[order], y[order], tuple(int(c) for c in counts)
 
 
 def load_table(

@@ -6,7 +6,9 @@ optimum reported is the minimum-norm one (the limit of gradient descent from θ�
 
 Constants (exact): L = σ_max(AᵀA) (from the smaller of the Gram matrices AAᵀ, AᵀA),
 μ = σ_min(AᵀA) when N ≥ D and A has full column rank, else 0; L_k = σ_max(A_kᵀA_k).
-The error is the training MSE (1/N)‖Aθ − b‖² = 2F(θ)/N, averaged over the agents' θ_k.
+The error is the training MSE (1/N)‖Aθ − b‖² = 2F(θ)/N, averaged over the agents' θ_k
+(``error_at="agents"``, the default), or the suboptimality F(x̄) − F* at the agents' mean
+x̄ = (1/K) Σ_k θ_k (``error_at="average"``; F* from ``numpy.linalg.lstsq``, exact to round-off).
 
 Examples
 --------
@@ -26,6 +28,7 @@ from gossip_sim._random import stream
 from gossip_sim._typing import Stack, Vector
 from gossip_sim.errors import ConfigError
 from gossip_sim.problems._common import (
+    ERROR_AT,
     SPLITS,
     agent_slices,
     check_choice,
@@ -71,6 +74,7 @@ class LeastSquares:
     b: Vector = field(repr=False)
     counts: tuple[int, ...]
     name: str = "least-squares"
+    error_at: str = "agents"
     error_name: str = field(default="training MSE", init=False)
     n_agents: int = field(init=False)
     dim: int = field(init=False)
@@ -93,6 +97,7 @@ class LeastSquares:
                 "give A as N × D and b of length N"
             )
         slices = agent_slices(self.name, counts, A.shape[0])
+        check_choice(self.name, "error_at", self.error_at, ERROR_AT)
         n, d = A.shape
         derived = {
             "A": A,
@@ -106,6 +111,8 @@ class LeastSquares:
             "bound_kind": "overparameterized" if n < d else "pl",
             "_slices": slices,
         }
+        if self.error_at == "average":
+            derived["error_name"] = "suboptimality F(x̄) - F* at the agents' mean"
         for key, value in derived.items():
             object.__setattr__(self, key, value)
         self._set_constants()
@@ -160,7 +167,9 @@ class LeastSquares:
         return 0.5 * float(r @ r)
 
     def error(self, values: Stack) -> float:
-        """Return the mean over agents of the training MSE (1/N)‖Aθ_k − b‖²."""
+        """Return the mean over agents of the training MSE (1/N)‖Aθ_k − b‖², or F(x̄) − F*."""
+        if self.error_at == "average":
+            return self.objective(values.mean(axis=0)) - self.optimal_value
         residuals = self.A @ values.T - self.b[:, None]
         return float(np.einsum("nk,nk->", residuals, residuals)) / residuals.size
 
@@ -173,6 +182,7 @@ def least_squares(
     samples: int = 10,
     noise: float = 0.0,
     split: str = "iid",
+    error_at: str = "agents",
 ) -> LeastSquares:
     """Synthetic least squares ½Σ_k‖A_kθ − b_k‖² (Song et al. eq. 4), A rows ~ N(0, I/D).
 
@@ -192,6 +202,8 @@ def least_squares(
     split : {"iid", "sorted"}
         ``iid``: every agent keeps the rows it drew; ``sorted``: all rows are pooled, sorted by
         b and dealt out in contiguous chunks.
+    error_at : {"agents", "average"}
+        The error: the agents' mean training MSE, or F(x̄) − F* at their mean x̄.
 
     Examples
     --------
@@ -204,6 +216,7 @@ def least_squares(
     check_positive_int("least-squares", "samples", samples)
     check_positive("least-squares", "noise", noise, allow_zero=True)
     check_choice("least-squares", "split", split, SPLITS)
+    check_choice("least-squares", "error_at", error_at, ERROR_AT)
     theta_true = shared_stream(seed, 0).standard_normal(dim)
     rows, targets = [], []
     for k in range(n_agents):
@@ -214,4 +227,4 @@ def least_squares(
     A, b = np.vstack(rows), np.concatenate(targets)
     if split == "sorted":
         A, b = sort_by_target(A, b)
-    return LeastSquares(A, b, (samples,) * n_agents)
+    return LeastSquares(A, b, (samples,) * n_agents, error_at=error_at)

@@ -8,8 +8,8 @@ seed papers' results (``gossip-sim scenario list``).
 Examples
 --------
 >>> sorted(shipped())
-['choco-consensus', 'coordinator-vs-gossip', 'faults-crash', 'faults-loss', 'faults-stragglers',
- 'korhonen-scaling', 'song-fig1']
+['choco-consensus', 'coordinator-vs-gossip', 'exact-methods', 'faults-crash', 'faults-loss',
+ 'faults-stragglers', 'korhonen-scaling', 'song-fig1']
 """
 
 from gossip_sim.scenarios.report import (
