@@ -18,22 +18,14 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "suite"))
 from floors import bare_choco_qsgd, one_blas_thread  # benchmarks/ is no package
+from suite_timing import seconds
 
 import gossip_sim as gs
 from gossip_sim.simulation import build
-
-
-def _seconds(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -59,15 +51,15 @@ def main() -> None:
 
     def steps() -> float:  # the algorithm's rounds alone, on an algorithm built untimed
         algorithm = build(config).algorithm
-        return _seconds(lambda: [algorithm.step(t) for t in range(args.rounds)])
+        return seconds(lambda: [algorithm.step(t) for t in range(args.rounds)])
 
     trace = gs.execute(config)  # warm-up of each, untimed
     floor()
     steps()
     engine_s, floor_s, steps_s = [], [], []
     for _ in range(args.repeats):
-        engine_s.append(_seconds(lambda: gs.execute(config)))
-        floor_s.append(_seconds(floor))
+        engine_s.append(seconds(lambda: gs.execute(config)))
+        floor_s.append(seconds(floor))
         steps_s.append(steps())
     engine, bare, alone = (statistics.median(s) for s in (engine_s, floor_s, steps_s))
 
